@@ -1,0 +1,2 @@
+// The public API of reprodiff. Each concern lives in its own folder; this file only re-exports.
+export * from "./tensor/index.js";
