@@ -5,7 +5,8 @@
  * (`log256_ps`, `sincos256_ps`) in float32, and the GCC build of the Linux wheels fuses a fixed set
  * of its multiply/adds into FMA. Every step below is one float32 operation (`Math.fround` after
  * each double op, exact for a single +,-,*,sqrt of floats) or one fused step (`fma32`), in the order
- * and with the fusion that reproduce the compiled kernel; see /work/shared/golden/rng/README.md.
+ * and with the fusion that reproduce the compiled kernel (found empirically against torch 1.13.1's
+ * output; the fixtures in test/fixtures/rng pin it down).
  */
 import { fma32 } from "./fma32.js";
 
