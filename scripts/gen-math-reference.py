@@ -1,5 +1,6 @@
-# Writes correctly rounded references for src/math as little-endian float64 rows (x[, y], hi, lo), where
-# hi + lo is the exact value to ~2^-106 (mpmath at 60 digits). Used for the committed test fixtures
+# Writes correctly rounded references for src/math as little-endian float64 rows (x[, y], hi, d), where
+# hi is the exact value rounded to nearest (mpmath at 60 digits) and d = (exact − hi) / ulp(hi), in [−0.5, 0.5]
+# (stored in ulps so that it does not underflow for tiny results). Used for the committed test fixtures
 # (small N) and for the dense sweep behind docs/NUMERICS.md (large N, written outside the repo).
 # Usage: python3 scripts/gen-math-reference.py OUT_DIR N [SEED]
 import math
@@ -63,9 +64,18 @@ def write(name, rows):
             f.write(struct.pack(f"<{len(row)}d", *row))
 
 
+def ulp(hi):
+    a = abs(hi)
+    if a < 2.2250738585072014e-308:
+        return mpf(2) ** -1074
+    return mpf(math.nextafter(a, math.inf) - a) if a != math.inf else mpf(1)
+
+
 def dd(v):
     hi = float(v)
-    return hi, float(v - mpf(hi))
+    if math.isinf(hi):
+        return hi, 0.0
+    return hi, float((v - mpf(hi)) / ulp(hi))
 
 
 for name, (fn, gens) in cases.items():

@@ -11,14 +11,14 @@ export function ulpOf(v: number): number {
   return f[0] - a;
 }
 
-/** |ours − (hi + lo)| in ulps of hi; exact agreement on infinities and zeros counts as 0. */
-export function ulpError(ours: number, hi: number, lo: number): number {
-  if (ours === hi && (lo === 0 || !Number.isFinite(hi))) return 0;
+/**
+ * |ours − exact| in ulps of hi, where the reference is hi (the exact value rounded to nearest) and
+ * d = (exact − hi)/ulp(hi). Agreement on infinities counts as 0.
+ */
+export function ulpError(ours: number, hi: number, d: number): number {
+  if (ours === hi) return Math.abs(d);
   if (!Number.isFinite(ours) || !Number.isFinite(hi)) return Number.POSITIVE_INFINITY;
-  const err = Math.abs(ours - hi - lo) / ulpOf(hi);
-  // For subnormal references lo itself is quantised to the subnormal spacing; a correctly rounded
-  // result is by definition within half an ulp.
-  return ours === hi ? Math.min(err, 0.5) : err;
+  return Math.abs((ours - hi) / ulpOf(hi) - d);
 }
 
 /** Reads rows of `width` float64 values written by scripts/gen-math-reference.py. */
