@@ -1,15 +1,16 @@
 // Sinusoidal timestep embedding, NUMERICS.md §R10. Diffusers' get_timestep_embedding evaluates in float32:
 //   exponent_i = f32(f32(−log(maxPeriod)) · i) / f32(halfDim − downscaleFreqShift)   (each rounded to f32)
-//   freq_i     = f32(exp(exponent_i)),   arg = f32(f32(t · freq_i) · f32(scale))
+//   freq_i     = torch's float32 exp(exponent_i) (SLEEF expf_u10 with FMA, emulated exactly: torch-expf.ts)
+//   arg        = f32(f32(t · freq_i) · f32(scale))
 // We reproduce those rounding points, then take sin/cos of the float32 argument in float64 (src/math)
 // and round once. Output rows are [sin | cos] ([cos | sin] when flipSinToCos), zero-padded when dim is odd.
 
-import { exp } from "../../math/exp.js";
 import { log } from "../../math/log.js";
 import { cos, sin } from "../../math/trig.js";
 import { Tensor } from "../../tensor/tensor.js";
 import type { F32, TimestepEmbeddingOptions } from "../backend.js";
 import { describe, expectFiniteNumber, expectPositiveInt } from "./check.js";
+import { torchExpf32 } from "./torch-expf.js";
 
 const fround = Math.fround;
 
@@ -18,7 +19,7 @@ export function timestepFrequencies(halfDim: number, downscaleFreqShift: number,
   const freqs = new Float32Array(halfDim);
   const logPeriod = fround(-log(maxPeriod));
   const denominator = fround(halfDim - downscaleFreqShift);
-  for (let i = 0; i < halfDim; i++) freqs[i] = exp(fround(fround(logPeriod * i) / denominator));
+  for (let i = 0; i < halfDim; i++) freqs[i] = torchExpf32(fround(fround(logPeriod * i) / denominator));
   return freqs;
 }
 
