@@ -429,6 +429,8 @@ function packIm2col(src: usize, N: i32, n0p: i32, n1p: i32, pc: i32, kc: i32, ds
     // mode 1: 8 contiguous pixels of one row, stride 1; mode 2: same with stride 2; mode 0: gather.
     let mode = 0;
     if (n0 + NR <= N && ox0 + NR <= Wo) mode = s == 1 ? 1 : s == 2 ? 2 : 0;
+    // mode 3: rows of exactly 4 outputs (4x4 maps), stride 1: two 4-wide loads from consecutive rows.
+    else if (n0 + NR <= N && Wo == 4 && ox0 == 0 && s == 1) mode = 3;
     const base = oy0 * s * Wp + ox0 * s;
     if (mode == 0) {
       for (let j = 0; j < NR; j++) {
@@ -460,6 +462,10 @@ function packIm2col(src: usize, N: i32, n0p: i32, n1p: i32, pc: i32, kc: i32, ds
         const v3 = v128.load(sp, 48);
         v128.store(dst, v128.shuffle<f32>(v0, v1, 0, 2, 4, 6));
         v128.store(dst, v128.shuffle<f32>(v2, v3, 0, 2, 4, 6), 16);
+      } else if (mode == 3) {
+        const sp = src + (<usize>(koff + base) << 2);
+        v128.store(dst, v128.load(sp));
+        v128.store(dst, v128.load(sp + (<usize>Wp << 2)), 16);
       } else {
         for (let j = 0; j < NR; j++) {
           const o = load<i32>(offs + ((<usize>j) << 2));
