@@ -67,6 +67,8 @@ function field(d: usize, i: i32): i32 {
 export function runJob(desc: usize, tid: i32): void {
   const kind = field(desc, 0);
   if (kind == JOB_GEMM) gemmJob(desc, tid);
+  else if (kind == JOB_SOFTMAX) softmaxJob(desc, tid);
+  else if (kind == JOB_NORM) normJob(desc);
 }
 
 function gemmJob(d: usize, tid: i32): void {
@@ -496,4 +498,186 @@ export function packAPanels(src: usize, M: i32, K: i32, dst: usize): void {
 /** Packs torch-layout linear weights [N][K] (B = Wᵀ) into B panels over the full K. */
 export function packBPanelsFromCols(src: usize, N: i32, K: i32, dst: usize): void {
   packBCols(src, K, N, 0, (N + NR - 1) / NR, 0, K, dst);
+}
+
+// ---- softmax (R4) and attention scores (R3) ----
+
+const JOB_SOFTMAX: i32 = 2;
+const JOB_NORM: i32 = 3;
+
+// exp port of src/math/exp.ts (fdlibm's Cody–Waite reduction and Remez kernel): the same IEEE operations in
+// the same order, so it returns the same bits as the TypeScript version on every engine.
+const LN2_HI: f64 = 0.6931471803691238;
+const LN2_LO: f64 = 1.9082149292705877e-10;
+const INV_LN2: f64 = 1.4426950408889634;
+const P1: f64 = 0.16666666666666602;
+const P2: f64 = -0.0027777777777015593;
+const P3: f64 = 6.613756321437934e-5;
+const P4: f64 = -1.6533902205465252e-6;
+const P5: f64 = 4.1381367970572385e-8;
+const EXP_OVERFLOW: f64 = 709.782712893384;
+const EXP_UNDERFLOW: f64 = -745.1332191019411;
+
+/** 2^k for a normal exponent, exact. */
+function pow2(k: i32): f64 {
+  return reinterpret<f64>(<i64>(k + 1023) << 52);
+}
+
+/** x·2^k with the single rounding of src/math/bits.ts scalbn (steps of 2^1023 / 2^-969). */
+function scalbn(x: f64, k: i32): f64 {
+  if (k > 1023) {
+    x *= pow2(1023);
+    k -= 1023;
+    if (k > 1023) {
+      x *= pow2(1023);
+      k -= 1023;
+      if (k > 1023) k = 1023;
+    }
+  } else if (k < -1022) {
+    x *= pow2(-969);
+    k += 969;
+    if (k < -1022) {
+      x *= pow2(-969);
+      k += 969;
+      if (k < -1022) k = -1022;
+    }
+  }
+  return x * pow2(k);
+}
+
+export function exp64(x: f64): f64 {
+  if (x != x) return x;
+  if (x > EXP_OVERFLOW) return Infinity;
+  if (x < EXP_UNDERFLOW) return 0;
+  const ax = abs<f64>(x);
+  if (ax < 3.725290298461914e-9) return 1 + x;
+  let k: i32 = 0;
+  let hi = x;
+  let lo: f64 = 0;
+  if (ax > 0.34657359027997264) {
+    k = ax < 1.0397207708399179 ? (x < 0 ? -1 : 1) : <i32>trunc<f64>(INV_LN2 * x + (x < 0 ? -0.5 : 0.5));
+    hi = x - <f64>k * LN2_HI;
+    lo = <f64>k * LN2_LO;
+  }
+  const r = hi - lo;
+  const t = r * r;
+  const c = r - t * (P1 + t * (P2 + t * (P3 + t * (P4 + t * P5))));
+  if (k == 0) return 1 - ((r * c) / (c - 2) - r);
+  const y = 1 - (lo - (r * c) / (2 - c) - hi);
+  if (k >= -1021 && k <= 1023) return y * pow2(k);
+  return scalbn(y, k);
+}
+
+/**
+ * Softmax job: rows of `n` float32 values at src → dst (may alias). With `scaled`, each value is first
+ * f32(s·scale) (attention scores, R3); with `causal`, row r (query i = r % lq) sees keys j <= i only and
+ * the rest get probability exactly 0. Per row (R4): f32 max with NaN propagation, e_j = exp(x_j − max)
+ * in f64, the f64 sum in ascending j, y_j = f32(e_j / sum). Fields: 1 counter, 2 rows, 3 n, 4 src, 5 dst,
+ * 6 flags (1 scaled, 2 causal), 7 scale (f32 bits), 8 lq, 9 rows per chunk, 10 workspace, 11 stride.
+ */
+function softmaxJob(d: usize, tid: i32): void {
+  const counter = <usize>field(d, 1);
+  const rows = field(d, 2);
+  const n = field(d, 3);
+  const src = <usize>field(d, 4);
+  const dst = <usize>field(d, 5);
+  const flags = field(d, 6);
+  const scale = reinterpret<f32>(field(d, 7));
+  const lq = field(d, 8);
+  const chunk = field(d, 9);
+  const e = <usize>field(d, 10) + <usize>tid * <usize>field(d, 11);
+  const scaled = (flags & 1) != 0;
+  const causal = (flags & 2) != 0;
+  const chunks = (rows + chunk - 1) / chunk;
+  while (true) {
+    const idx = atomic.add<i32>(counter, 1);
+    if (idx >= chunks) break;
+    const r1 = min(rows, (idx + 1) * chunk);
+    for (let r = idx * chunk; r < r1; r++) {
+      const s = src + ((<usize>r * <usize>n) << 2);
+      const o = dst + ((<usize>r * <usize>n) << 2);
+      const visible = causal ? min(r % lq + 1, n) : n;
+      // Scores are rounded to f32 first; the row is rewritten in place only after it was read.
+      let max: f32 = -Infinity;
+      for (let j = 0; j < visible; j++) {
+        let v = load<f32>(s + (<usize>j << 2));
+        if (scaled) v = v * scale;
+        store<f64>(e + (<usize>j << 3), <f64>v);
+        if (v != v) {
+          max = v;
+          for (let t = j + 1; t < visible; t++) {
+            let w = load<f32>(s + (<usize>t << 2));
+            if (scaled) w = w * scale;
+            store<f64>(e + (<usize>t << 3), <f64>w);
+          }
+          break;
+        }
+        if (v > max) max = v;
+      }
+      const m = <f64>max;
+      let sum: f64 = 0;
+      for (let j = 0; j < visible; j++) {
+        const t = exp64(load<f64>(e + (<usize>j << 3)) - m);
+        store<f64>(e + (<usize>j << 3), t);
+        sum += t;
+      }
+      for (let j = 0; j < visible; j++) store<f32>(o + (<usize>j << 2), <f32>(load<f64>(e + (<usize>j << 3)) / sum));
+      for (let j = visible; j < n; j++) store<f32>(o + (<usize>j << 2), 0);
+    }
+  }
+}
+
+// ---- groupNorm / layerNorm (R5) ----
+
+/**
+ * Norm job: `rows` spans of `count` float32 values; per span, f64 mean and biased variance in ascending
+ * order (two passes), rstd = 1/sqrt(var + eps), y = f32(((x − mean)·rstd)·w + b) with w = 1, b = 0 when
+ * absent. The affine index of element i of span r is (r % groups)·perGroup + i / stride.
+ * Fields: 1 counter, 2 rows, 3 count, 4 x, 5 out, 6 weight (0 = none), 7 bias (0 = none), 8/9 eps (f64
+ * low/high words), 10 groups, 11 perGroup, 12 stride, 13 rows per chunk.
+ */
+function normJob(d: usize): void {
+  const counter = <usize>field(d, 1);
+  const rows = field(d, 2);
+  const count = field(d, 3);
+  const x = <usize>field(d, 4);
+  const out = <usize>field(d, 5);
+  const weight = <usize>field(d, 6);
+  const bias = <usize>field(d, 7);
+  const eps = load<f64>(d + 32);
+  const groups = field(d, 10);
+  const perGroup = field(d, 11);
+  const stride = field(d, 12);
+  const chunk = field(d, 13);
+  const chunks = (rows + chunk - 1) / chunk;
+  const fc = <f64>count;
+  while (true) {
+    const idx = atomic.add<i32>(counter, 1);
+    if (idx >= chunks) break;
+    const r1 = min(rows, (idx + 1) * chunk);
+    for (let r = idx * chunk; r < r1; r++) {
+      const xs = x + ((<usize>r * <usize>count) << 2);
+      const os = out + ((<usize>r * <usize>count) << 2);
+      let sum: f64 = 0;
+      for (let i = 0; i < count; i++) sum += <f64>load<f32>(xs + (<usize>i << 2));
+      const mean = sum / fc;
+      let sq: f64 = 0;
+      for (let i = 0; i < count; i++) {
+        const dv = <f64>load<f32>(xs + (<usize>i << 2)) - mean;
+        sq += dv * dv;
+      }
+      const rstd = 1 / sqrt<f64>(sq / fc + eps);
+      let a = (r % groups) * perGroup;
+      let run = 0;
+      for (let i = 0; i < count; i++) {
+        const w: f64 = weight != 0 ? <f64>load<f32>(weight + (<usize>a << 2)) : 1;
+        const b: f64 = bias != 0 ? <f64>load<f32>(bias + (<usize>a << 2)) : 0;
+        store<f32>(os + (<usize>i << 2), <f32>(((<f64>load<f32>(xs + (<usize>i << 2)) - mean) * rstd) * w + b));
+        if (++run == stride) {
+          run = 0;
+          a++;
+        }
+      }
+    }
+  }
 }

@@ -36,6 +36,9 @@ const convCases: ConvCase[] = [
   [1, 33, 6, 20, 13, 3, 1, 1],
   [1, 40, 5, 5, 10, 3, 1, [1, 0, 2, 1]],
   [1, 3, 33, 40, 4, 3, 2, [1, 1, 1, 1]],
+  [1, 5, 4, 4, 6, 3, 1, 1],
+  [2, 3, 6, 4, 5, 3, 1, 1],
+  [1, 3, 5, 4, 5, 3, 1, 1],
 ];
 
 test("wasm conv2d equals the R2 scalar loop bit for bit (awkward shapes, 1/2/3 threads)", () => {

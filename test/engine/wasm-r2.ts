@@ -1,5 +1,6 @@
 // Scalar loops of docs/NUMERICS.md rule R2, the bit-level spec the wasm GEMM kernels are tested against.
 import type { F32 } from "../../src/engine/backend.js";
+import { exp } from "../../src/math/exp.js";
 import { Tensor } from "../../src/tensor/tensor.js";
 
 const f = Math.fround;
@@ -87,4 +88,95 @@ export function firstBitDifference(a: Float32Array, b: Float32Array): number {
   const ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
   for (let i = 0; i < ua.length; i++) if (ua[i] !== ub[i]) return i;
   return -1;
+}
+
+/** R4 softmax of one row (f32 max with NaN propagation, f64 exp/sum, one f32 rounding). */
+function softmaxRowR4(src: Float32Array, n: number, out: Float32Array, outStart: number): void {
+  let max = Number.NEGATIVE_INFINITY;
+  for (let j = 0; j < n; j++) {
+    if (Number.isNaN(src[j])) {
+      max = src[j];
+      break;
+    }
+    if (src[j] > max) max = src[j];
+  }
+  const e = new Float64Array(n);
+  let sum = 0;
+  for (let j = 0; j < n; j++) {
+    e[j] = exp(src[j] - max);
+    sum += e[j];
+  }
+  for (let j = 0; j < n; j++) out[outStart + j] = e[j] / sum;
+}
+
+export function softmaxR4(x: F32): F32 {
+  const n = x.shape[x.ndim - 1];
+  const out = new Float32Array(x.size);
+  for (let s = 0; s < x.size; s += n) softmaxRowR4(x.data.subarray(s, s + n), n, out, s);
+  return Tensor.from(out, x.shape);
+}
+
+export function attentionR3(q: F32, k: F32, v: F32, scaleOpt: number | undefined, causal: boolean): F32 {
+  const [b, h, lq, d] = q.shape;
+  const lk = k.shape[2];
+  const dv = v.shape[3];
+  const scale = f(scaleOpt === undefined ? 1 / Math.sqrt(d) : scaleOpt);
+  const out = new Float32Array(b * h * lq * dv);
+  for (let bh = 0; bh < b * h; bh++)
+    for (let i = 0; i < lq; i++) {
+      const visible = causal ? Math.min(i + 1, lk) : lk;
+      const s = new Float32Array(visible);
+      for (let j = 0; j < visible; j++) {
+        let acc = 0;
+        for (let t = 0; t < d; t++) acc = f(acc + f(q.data[(bh * lq + i) * d + t] * k.data[(bh * lk + j) * d + t]));
+        s[j] = f(acc * scale);
+      }
+      const p = new Float32Array(lk);
+      softmaxRowR4(s, visible, p, 0);
+      for (let t = 0; t < dv; t++) {
+        let acc = 0;
+        for (let j = 0; j < lk; j++) acc = f(acc + f(p[j] * v.data[(bh * lk + j) * dv + t]));
+        out[(bh * lq + i) * dv + t] = acc;
+      }
+    }
+  return Tensor.from(out, [b, h, lq, dv]);
+}
+
+/** R5 over spans of `count`; affine index of element i in span r: (r % groups)·cpg + floor(i / stride). */
+function normR5(
+  x: F32,
+  count: number,
+  groups: number,
+  cpg: number,
+  stride: number,
+  w: F32 | null,
+  b: F32 | null,
+  eps: number,
+): F32 {
+  const out = new Float32Array(x.size);
+  for (let r = 0; r * count < x.size; r++) {
+    const s = r * count;
+    let sum = 0;
+    for (let i = 0; i < count; i++) sum += x.data[s + i];
+    const mean = sum / count;
+    let sq = 0;
+    for (let i = 0; i < count; i++) sq += (x.data[s + i] - mean) * (x.data[s + i] - mean);
+    const rstd = 1 / Math.sqrt(sq / count + eps);
+    for (let i = 0; i < count; i++) {
+      const a = (r % groups) * cpg + Math.floor(i / stride);
+      out[s + i] = (x.data[s + i] - mean) * rstd * (w ? w.data[a] : 1) + (b ? b.data[a] : 0);
+    }
+  }
+  return Tensor.from(out, x.shape);
+}
+
+export function groupNormR5(x: F32, groups: number, w: F32 | null, b: F32 | null, eps: number): F32 {
+  const c = x.shape[1];
+  const spatial = x.size / (x.shape[0] * c);
+  return normR5(x, (c / groups) * spatial, groups, c / groups, spatial, w, b, eps);
+}
+
+export function layerNormR5(x: F32, w: F32 | null, b: F32 | null, eps: number): F32 {
+  const d = x.shape[x.ndim - 1];
+  return normR5(x, d, 1, 0, 1, w, b, eps);
 }

@@ -1,8 +1,11 @@
 import { Tensor } from "../../tensor/tensor.js";
 import type { AttentionOptions, Backend, Conv2dOptions, F32, TimestepEmbeddingOptions } from "../backend.js";
 import { PackedWeights, runGemm } from "./gemm.js";
-import { A_PACKED, A_ROWS, B_IM2COL, B_PACKED, B_ROWS } from "./layout.js";
+import { A_PACKED, A_ROWS, B_COLS, B_IM2COL, B_PACKED, B_ROWS, CTRL_COUNTER, JOB_NORM, JOB_SOFTMAX } from "./layout.js";
 import { WasmRuntime } from "./runtime.js";
+
+/** Largest attention score buffer (floats) held at once; heads beyond it are processed in groups. */
+const SCORE_FLOATS = 16 * 1024 * 1024;
 
 function fmt(shape: readonly number[]): string {
   return `[${shape.join(", ")}]`;
@@ -270,17 +273,217 @@ export class WasmBackend implements Backend {
   }
 
   groupNorm(x: F32, numGroups: number, weight: F32 | null, bias: F32 | null, eps: number): F32 {
-    return this.fallback.groupNorm(x, numGroups, weight, bias, eps);
+    checkF32(x, "groupNorm input");
+    if (x.ndim < 2) throw new RangeError(`groupNorm: x must be [N, C, ...], got ${fmt(x.shape)}`);
+    const [n, c] = x.shape;
+    if (!Number.isInteger(numGroups) || numGroups < 1 || c % numGroups !== 0) {
+      throw new RangeError(`groupNorm: ${c} channels of x ${fmt(x.shape)} do not divide into ${numGroups} groups`);
+    }
+    const spatial = x.shape.slice(2).reduce((p, d) => p * d, 1);
+    const perGroup = (c / numGroups) * spatial;
+    if (!this.affineOk(weight, c) || !this.affineOk(bias, c) || perGroup === 0 || n === 0 || !Number.isFinite(eps)) {
+      return this.fallback.groupNorm(x, numGroups, weight, bias, eps);
+    }
+    return this.norm(x, n * numGroups, perGroup, numGroups, c / numGroups, spatial, weight, bias, eps);
   }
+
   layerNorm(x: F32, weight: F32 | null, bias: F32 | null, eps: number): F32 {
-    return this.fallback.layerNorm(x, weight, bias, eps);
+    checkF32(x, "layerNorm input");
+    const d = x.ndim === 0 ? 0 : x.shape[x.ndim - 1];
+    if (d === 0 || x.size === 0 || !this.affineOk(weight, d) || !this.affineOk(bias, d) || !Number.isFinite(eps)) {
+      return this.fallback.layerNorm(x, weight, bias, eps);
+    }
+    return this.norm(x, x.size / d, d, 1, 0, 1, weight, bias, eps);
   }
+
+  /** Whether an affine parameter is absent or a float32 vector of `size` (else the fallback reports it). */
+  private affineOk(t: F32 | null, size: number): boolean {
+    return t === null || (t.dtype === "float32" && t.ndim === 1 && t.size === size);
+  }
+
+  private norm(
+    x: F32,
+    rows: number,
+    count: number,
+    groups: number,
+    channelsPerGroup: number,
+    stride: number,
+    weight: F32 | null,
+    bias: F32 | null,
+    eps: number,
+  ): F32 {
+    const heap = this.rt.heap;
+    const wPtr = weight === null ? 0 : this.packed.bias(weight);
+    const bPtr = bias === null ? 0 : this.packed.bias(bias);
+    const buf = heap.alloc(x.size * 4);
+    try {
+      heap.f32(buf, x.size).set(x.data);
+      const chunk = Math.max(1, Math.min(64, Math.ceil(rows / (8 * this.rt.threads))));
+      this.rt.job((desc) => {
+        desc[0] = JOB_NORM;
+        desc[1] = CTRL_COUNTER * 4;
+        desc[2] = rows;
+        desc[3] = count;
+        desc[4] = buf;
+        desc[5] = buf;
+        desc[6] = wPtr;
+        desc[7] = bPtr;
+        new Float64Array(desc.buffer, desc.byteOffset + 32, 1)[0] = eps;
+        desc[10] = groups;
+        desc[11] = channelsPerGroup;
+        desc[12] = stride;
+        desc[13] = chunk;
+      }, 0);
+      return Tensor.from(heap.f32(buf, x.size).slice(), x.shape);
+    } finally {
+      heap.free(buf);
+    }
+  }
+
   softmax(x: F32): F32 {
-    return this.fallback.softmax(x);
+    checkF32(x, "softmax input");
+    const n = x.ndim === 0 ? 0 : x.shape[x.ndim - 1];
+    if (n === 0 || x.size === 0) return this.fallback.softmax(x);
+    const heap = this.rt.heap;
+    const buf = heap.alloc(x.size * 4);
+    try {
+      heap.f32(buf, x.size).set(x.data);
+      this.softmaxRows(buf, x.size / n, n, null, false, 1);
+      return Tensor.from(heap.f32(buf, x.size).slice(), x.shape);
+    } finally {
+      heap.free(buf);
+    }
   }
-  attention(q: F32, k: F32, v: F32, options?: AttentionOptions): F32 {
-    return this.fallback.attention(q, k, v, options);
+
+  /** Softmax (R4) of `rows` rows of `n` in place, optionally of f32(s·scale) with a causal mask (R3). */
+  private softmaxRows(buf: number, rows: number, n: number, scale: number | null, causal: boolean, lq: number): void {
+    const chunk = Math.max(1, Math.min(64, Math.ceil(rows / (8 * this.rt.threads))));
+    const scaleBits = new Int32Array(new Float32Array([scale ?? 1]).buffer)[0];
+    this.rt.job((desc, ws, wsStride) => {
+      desc[0] = JOB_SOFTMAX;
+      desc[1] = CTRL_COUNTER * 4;
+      desc[2] = rows;
+      desc[3] = n;
+      desc[4] = buf;
+      desc[5] = buf;
+      desc[6] = (scale === null ? 0 : 1) | (causal ? 2 : 0);
+      desc[7] = scaleBits;
+      desc[8] = lq;
+      desc[9] = chunk;
+      desc[10] = ws;
+      desc[11] = wsStride;
+    }, n * 8);
   }
+
+  attention(q: F32, k: F32, v: F32, options: AttentionOptions = {}): F32 {
+    checkF32(q, "attention q");
+    checkF32(k, "attention k");
+    checkF32(v, "attention v");
+    if (q.ndim !== 4 || k.ndim !== 4 || v.ndim !== 4) {
+      throw new RangeError(
+        `attention: q, k, v must be [B, H, L, D], got ${fmt(q.shape)}, ${fmt(k.shape)}, ${fmt(v.shape)}`,
+      );
+    }
+    const [b, h, lq, d] = q.shape;
+    const lk = k.shape[2];
+    const dv = v.shape[3];
+    if (
+      k.shape[0] !== b ||
+      k.shape[1] !== h ||
+      k.shape[3] !== d ||
+      v.shape[0] !== b ||
+      v.shape[1] !== h ||
+      v.shape[2] !== lk
+    ) {
+      throw new RangeError(`attention: shapes q ${fmt(q.shape)}, k ${fmt(k.shape)}, v ${fmt(v.shape)} do not match`);
+    }
+    const bh = b * h;
+    if (
+      bh === 0 ||
+      lq === 0 ||
+      lk === 0 ||
+      d === 0 ||
+      dv === 0 ||
+      (options.scale !== undefined && Number.isNaN(options.scale))
+    ) {
+      return this.fallback.attention(q, k, v, options);
+    }
+    const scale = Math.fround(options.scale === undefined ? 1 / Math.sqrt(d) : options.scale);
+    const causal = options.causal === true;
+    const heap = this.rt.heap;
+    // Heads are processed in groups so the score matrix stays bounded (64 MiB) for long sequences.
+    const group = Math.max(1, Math.min(bh, Math.floor(SCORE_FLOATS / (lq * lk))));
+    const qp = heap.alloc(q.size * 4);
+    const kp = heap.alloc(k.size * 4);
+    const vp = heap.alloc(v.size * 4);
+    const sp = heap.alloc(group * lq * lk * 4);
+    const outLen = bh * lq * dv;
+    const op = heap.alloc(outLen * 4);
+    try {
+      heap.f32(qp, q.size).set(q.data);
+      heap.f32(kp, k.size).set(k.data);
+      heap.f32(vp, v.size).set(v.data);
+      for (let h0 = 0; h0 < bh; h0 += group) {
+        const g = Math.min(group, bh - h0);
+        const none = { biasRow: 0, biasCol: 0, wp: 0, plane: 0, kh: 0, kw: 0, stride: 0, wo: 0 };
+        runGemm(
+          this.rt,
+          {
+            ...none,
+            M: lq,
+            N: lk,
+            K: d,
+            batch: g,
+            aMode: A_ROWS,
+            a: qp + h0 * lq * d * 4,
+            lda: d,
+            aBatch: lq * d,
+            bMode: B_COLS,
+            b: kp + h0 * lk * d * 4,
+            ldb: d,
+            bBatch: lk * d,
+            c: sp,
+            ldc: lk,
+            cBatch: lq * lk,
+          },
+          false,
+          false,
+        );
+        this.softmaxRows(sp, g * lq, lk, scale, causal, lq);
+        runGemm(
+          this.rt,
+          {
+            ...none,
+            M: lq,
+            N: dv,
+            K: lk,
+            batch: g,
+            aMode: A_ROWS,
+            a: sp,
+            lda: lk,
+            aBatch: lq * lk,
+            bMode: B_ROWS,
+            b: vp + h0 * lk * dv * 4,
+            ldb: dv,
+            bBatch: lk * dv,
+            c: op + h0 * lq * dv * 4,
+            ldc: dv,
+            cBatch: lq * dv,
+          },
+          false,
+          false,
+        );
+      }
+      return Tensor.from(heap.f32(op, outLen).slice(), [b, h, lq, dv]);
+    } finally {
+      heap.free(op);
+      heap.free(sp);
+      heap.free(vp);
+      heap.free(kp);
+      heap.free(qp);
+    }
+  }
+
   silu(x: F32): F32 {
     return this.fallback.silu(x);
   }

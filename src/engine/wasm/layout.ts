@@ -26,6 +26,8 @@ export const DESC_ADDR = 2048;
 export const DESC_WORDS = 32;
 
 export const JOB_GEMM = 1;
+export const JOB_SOFTMAX = 2;
+export const JOB_NORM = 3;
 
 // GEMM descriptor fields (Int32 indexes from DESC_ADDR).
 export const D = {

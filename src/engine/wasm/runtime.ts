@@ -1,6 +1,6 @@
 import { WasmHeap } from "./heap.js";
 import { kernelsShared, kernelsUnshared, MAX_PAGES } from "./kernels.generated.js";
-import { CTRL_COUNTER, CTRL_WORDS, D, DESC_ADDR, DESC_WORDS } from "./layout.js";
+import { CTRL_COUNTER, CTRL_WORDS, D, DESC_ADDR, DESC_WORDS, JOB_GEMM } from "./layout.js";
 import { type PoolHost, ThreadPool } from "./pool.js";
 import { webPoolHost } from "./pool-web.js";
 
@@ -101,19 +101,29 @@ export class WasmRuntime {
 
   /** Runs one GEMM job on up to `threads` threads; `wsStride` is the workspace bytes each thread needs. */
   gemm(fields: Omit<GemmFields, "kind" | "counter" | "ws" | "wsStride">, wsStride: number): void {
+    this.job((desc, ws, stride) => {
+      for (const [name, index] of Object.entries(D)) {
+        const value = (fields as Record<string, number>)[name];
+        if (value !== undefined) desc[index] = value;
+      }
+      desc[D.kind] = JOB_GEMM;
+      desc[D.counter] = CTRL_COUNTER * 4;
+      desc[D.ws] = ws;
+      desc[D.wsStride] = stride;
+    }, wsStride);
+  }
+
+  /**
+   * Runs one job: `write` fills the zeroed descriptor (given the workspace address and per-thread stride),
+   * then every participating thread runs the kernel's `runJob`, claiming chunks from the shared counter.
+   */
+  job(write: (desc: Int32Array, ws: number, wsStride: number) => void, wsStride: number): void {
     const threads = this.threadCount;
     const stride = Math.ceil(wsStride / 64) * 64;
-    const ws = this.ensureWorkspace(stride * threads);
+    const ws = stride === 0 ? 0 : this.ensureWorkspace(stride * threads);
     const desc = this.heap.i32(DESC_ADDR, DESC_WORDS);
     desc.fill(0);
-    for (const [name, index] of Object.entries(D)) {
-      const value = (fields as Record<string, number>)[name];
-      if (value !== undefined) desc[index] = value;
-    }
-    desc[D.kind] = 1;
-    desc[D.counter] = CTRL_COUNTER * 4;
-    desc[D.ws] = ws;
-    desc[D.wsStride] = stride;
+    write(desc, ws, stride);
     const ctrl = this.heap.i32(0, CTRL_WORDS);
     Atomics.store(ctrl, CTRL_COUNTER, 0);
     if (this.pool !== null && threads > 1) {
