@@ -130,6 +130,16 @@ test("wasm matmul (batched) equals the R2 scalar loop bit for bit", () => {
   }
 });
 
+test("the requested threads really take part (Node waits for its workers to start)", () => {
+  const x = randomTensor([1, 8, 16, 16], 450);
+  const weight = randomTensor([16, 8, 3, 3], 451);
+  for (const t of THREADS) {
+    wasm.setNumThreads(t);
+    wasm.conv2d(x, weight, null, { padding: 1 });
+    assert.equal(wasm.lastThreads, t, `threads used with setNumThreads(${t})`);
+  }
+});
+
 test("packed weights are reused across calls and the results stay identical", () => {
   const x = randomTensor([1, 8, 10, 10], 400);
   const weight = randomTensor([16, 8, 3, 3], 401);

@@ -47,6 +47,11 @@ export class WasmBackend implements Backend {
     this.rt.setThreads(n);
   }
 
+  /** Threads (the caller included) that took part in the most recent wasm job. */
+  get lastThreads(): number {
+    return this.rt.lastThreads;
+  }
+
   conv2d(x: F32, weight: F32, bias: F32 | null, options: Conv2dOptions = {}): F32 {
     checkF32(x, "conv2d input");
     checkF32(weight, "conv2d weight");

@@ -65,9 +65,9 @@ export class ThreadPool {
 
   /**
    * Runs one job with up to `workers` helpers besides the caller (only those already ready: workers
-   * 1..p with p the longest ready prefix). `local` is the caller's share.
+   * 1..p with p the longest ready prefix). `local` is the caller's share. Returns how many workers took part.
    */
-  run(workers: number, local: () => void): void {
+  run(workers: number, local: () => void): number {
     const ctrl = this.ctrl();
     let parts = 0;
     while (parts < Math.min(workers, this.workers.length) && Atomics.load(ctrl, CTRL_READY + parts + 1) === 1) parts++;
@@ -92,6 +92,7 @@ export class ThreadPool {
     }
     if (localError !== null) throw localError;
     if (Atomics.load(ctrl, CTRL_ERROR) !== 0) throw new Error("reprodiff: a wasm pool worker failed during a job");
+    return parts;
   }
 
   /** Stops every worker (a later `ensure` starts fresh ones). */

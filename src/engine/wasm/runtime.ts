@@ -26,8 +26,10 @@ function isNode(): boolean {
 
 /** The pool host of this platform: Node's is loaded lazily so browser bundles never see worker_threads. */
 async function detectHost(): Promise<PoolHost> {
-  if (isNode()) return (await import("./spawn.node.js")).nodePoolHost;
-  return webPoolHost();
+  if (!isNode()) return webPoolHost();
+  // A computed specifier keeps browser bundlers from following the import into worker_threads.
+  const nodeHost = "./spawn.node.js";
+  return ((await import(nodeHost)) as typeof import("./spawn.node.js")).nodePoolHost;
 }
 
 const host = await detectHost();
@@ -44,6 +46,8 @@ export class WasmRuntime {
   private readonly pool: ThreadPool | null;
   private threadCount: number;
   private workspace = 0;
+  /** Threads that took part in the most recent job (diagnostics and tests). */
+  lastThreads = 0;
   private workspaceBytes = 0;
 
   private constructor() {
@@ -76,6 +80,11 @@ export class WasmRuntime {
   static get(): WasmRuntime {
     WasmRuntime.instance ??= new WasmRuntime();
     return WasmRuntime.instance;
+  }
+
+  /** Logical cores of this process or page (the default thread count). */
+  static cores(): number {
+    return Math.max(1, host.cores());
   }
 
   /** Threads used by the next op (the caller included). */
@@ -128,9 +137,10 @@ export class WasmRuntime {
     Atomics.store(ctrl, CTRL_COUNTER, 0);
     if (this.pool !== null && threads > 1) {
       this.pool.ensure(threads - 1);
-      this.pool.run(threads - 1, () => this.kernels.runJob(DESC_ADDR, 0));
+      this.lastThreads = 1 + this.pool.run(threads - 1, () => this.kernels.runJob(DESC_ADDR, 0));
     } else {
       this.kernels.runJob(DESC_ADDR, 0);
+      this.lastThreads = 1;
     }
   }
 }
