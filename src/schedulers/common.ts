@@ -1,7 +1,7 @@
 // Pieces several schedulers share: Diffusers' timestep spacings, dynamic thresholding and the
 // index bookkeeping of the sigma-based schedulers.
 import { arange, linspace, roundHalfEven } from "./numpy.js";
-import { clamp, f32, type F32 } from "./tensor-ops.js";
+import { clamp, type F32, f32 } from "./tensor-ops.js";
 
 /**
  * Integer timesteps of the DDPM family (np.int64), descending.

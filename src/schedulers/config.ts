@@ -66,7 +66,8 @@ export function checkParam(className: string, key: string, spec: ParamSpec, valu
       }
       return;
     case "string":
-      if (typeof value !== "string") fail(spec.allowed ? `one of ${spec.allowed.map((a) => `"${a}"`).join(", ")}` : "a string");
+      if (typeof value !== "string")
+        fail(spec.allowed ? `one of ${spec.allowed.map((a) => `"${a}"`).join(", ")}` : "a string");
       if (spec.allowed && !spec.allowed.includes(value as string)) {
         fail(`one of ${spec.allowed.map((a) => `"${a}"`).join(", ")}${spec.nullable ? " or null" : ""}`);
       }

@@ -1,11 +1,11 @@
 // DDPMScheduler (Ho et al. 2020), Diffusers v0.31.0 semantics and float32 arithmetic.
-import { exp, log } from "../math/index.js";
 import type { Tensor } from "../tensor/index.js";
 import { spacedTimesteps, thresholdSample } from "./common.js";
 import type { SchedulerSpec } from "./config.js";
 import { betaSchedule, bool, float, int, oneOf, PREDICTION_TYPES, spacing, trainedBetas } from "./params.js";
 import { Scheduler, type StepOptions, type StepResult } from "./scheduler.js";
-import { clamp, dataOf, f32, type F32, fdiv, fmul, fsqrt, fsub, wrap } from "./tensor-ops.js";
+import { clamp, dataOf, type F32, f32, fdiv, fmul, fsqrt, fsub, wrap } from "./tensor-ops.js";
+import { expF32, logF32Scalar } from "./transcendental.js";
 
 export const VARIANCE_TYPES = [
   "fixed_small",
@@ -100,11 +100,11 @@ export class DDPMScheduler extends Scheduler {
     variance = Math.max(variance, f32(1e-20));
     switch (this.config.variance_type) {
       case "fixed_small_log":
-        return f32(exp(fmul(0.5, f32(log(variance)))));
+        return expF32(fmul(0.5, logF32Scalar(variance)));
       case "fixed_large":
         return currentBeta;
       case "fixed_large_log":
-        return f32(log(currentBeta));
+        return logF32Scalar(currentBeta);
       default:
         return variance;
     }
@@ -160,11 +160,11 @@ export class DDPMScheduler extends Scheduler {
           if (varianceType === "learned") {
             std = f32(Math.sqrt(pv[i]));
           } else {
-            const minLog = f32(log(v));
-            const maxLog = f32(log(currentBeta));
+            const minLog = logF32Scalar(v);
+            const maxLog = logF32Scalar(currentBeta);
             const frac = f32(f32(pv[i] + 1) / 2);
             const logVar = f32(f32(frac * maxLog) + f32(f32(1 - frac) * minLog));
-            std = f32(exp(f32(0.5 * logVar)));
+            std = expF32(f32(0.5 * logVar));
           }
           prev[i] = prev[i] + f32(std * noise[i]);
         }

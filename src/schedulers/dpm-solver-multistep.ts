@@ -18,8 +18,8 @@ import {
   unsupportedFlag,
 } from "./params.js";
 import type { StepOptions, StepResult } from "./scheduler.js";
+import { dataOf, type F32, f32, fadd, fdiv, fmul, fsqrt, fsub, wrap } from "./tensor-ops.js";
 import { expF32, logF32Scalar } from "./transcendental.js";
-import { dataOf, f32, type F32, fadd, fdiv, fmul, fsqrt, fsub, wrap } from "./tensor-ops.js";
 
 const ALGORITHMS = ["dpmsolver++", "dpmsolver", "sde-dpmsolver++", "sde-dpmsolver", "deis"];
 const SOLVER_TYPES = ["midpoint", "heun", "logrho", "bh1", "bh2"];
@@ -100,10 +100,16 @@ export class DPMSolverMultistepScheduler extends MultistepScheduler {
     let clipped = 0;
     for (let i = numTrain - 1; i >= 0 && this.lambdaT[i] < bound; i--) clipped++;
     const lastTimestep = numTrain - clipped;
-    let timesteps = spacedTimesteps(c.timestep_spacing as string, numTrain, numInferenceSteps, c.steps_offset as number, {
-      extra: c.timestep_spacing === "trailing" ? 0 : 1,
-      lastTimestep,
-    });
+    let timesteps = spacedTimesteps(
+      c.timestep_spacing as string,
+      numTrain,
+      numInferenceSteps,
+      c.steps_offset as number,
+      {
+        extra: c.timestep_spacing === "trailing" ? 0 : 1,
+        lastTimestep,
+      },
+    );
     const table = this.trainingSigmas();
     const logSigmas = logF32(table);
     let sigmas: ArrayLike<number>;
@@ -118,7 +124,8 @@ export class DPMSolverMultistepScheduler extends MultistepScheduler {
         table,
       );
     }
-    const last = c.final_sigmas_type === "sigma_min" ? fsqrt(f32(1 - this.alphasCumprod[0]) / this.alphasCumprod[0]) : 0;
+    const last =
+      c.final_sigmas_type === "sigma_min" ? fsqrt(f32(1 - this.alphasCumprod[0]) / this.alphasCumprod[0]) : 0;
     const all = new Float32Array(sigmas.length + 1);
     all.set(Array.from(sigmas));
     all[sigmas.length] = last;
@@ -172,7 +179,8 @@ export class DPMSolverMultistepScheduler extends MultistepScheduler {
     const idx = this.stepIndexValue as number;
     const len = this.timesteps.length;
     const lowerOrderFinal =
-      idx === len - 1 && (Boolean(c.euler_at_final) || (Boolean(c.lower_order_final) && len < 15) || c.final_sigmas_type === "zero");
+      idx === len - 1 &&
+      (Boolean(c.euler_at_final) || (Boolean(c.lower_order_final) && len < 15) || c.final_sigmas_type === "zero");
     const lowerOrderSecond = idx === len - 2 && Boolean(c.lower_order_final) && len < 15;
     const converted = this.convertModelOutput(mo, x, sample.shape);
     const order = c.solver_order as number;

@@ -1,6 +1,5 @@
 // EulerDiscreteScheduler (Karras et al. 2022, algorithm 2), Diffusers v0.31.0 semantics: sigmas built in
 // float64 with NumPy's arithmetic then rounded to float32, steps in float32.
-import { exp, log } from "../math/index.js";
 import type { Tensor } from "../tensor/index.js";
 import { spacedTimestepsF32 } from "./common.js";
 import type { SchedulerSpec } from "./config.js";
@@ -20,6 +19,7 @@ import type { StepOptions, StepResult } from "./scheduler.js";
 import { SigmaScheduler } from "./sigma-scheduler.js";
 import { torchLinspaceF32 } from "./tables.js";
 import { dataOf, f32, fmul, fsqrt, fsub, wrap } from "./tensor-ops.js";
+import { expF32, logF32Scalar } from "./transcendental.js";
 
 /** Builds the per-run float64 sigmas of the Euler-family schedulers before the final sigma is appended. */
 export function interpolatedSigmas(alphaSigmas: Float32Array, timesteps: readonly number[]): Float64Array {
@@ -71,7 +71,7 @@ export class EulerDiscreteScheduler extends SigmaScheduler {
       this.sigmaTable[i] = fsqrt(f32(1 - a) / a);
     }
     this.timesteps = this.continuousV
-      ? Array.from(this.sigmaTable.subarray(0, n), (s) => fmul(0.25, f32(log(s))))
+      ? Array.from(this.sigmaTable.subarray(0, n), (s) => fmul(0.25, logF32Scalar(s)))
       : Array.from({ length: n }, (_, i) => n - 1 - i);
   }
 
@@ -95,9 +95,9 @@ export class EulerDiscreteScheduler extends SigmaScheduler {
     if (c.interpolation_type === "linear") {
       sigmas = interpolatedSigmas(table, timesteps);
     } else {
-      const lo = f32(log(table[table.length - 1]));
-      const hi = f32(log(table[0]));
-      sigmas = Array.from(torchLinspaceF32(lo, hi, numInferenceSteps + 1), (v) => f32(exp(v)));
+      const lo = logF32(table.subarray(table.length - 1))[0];
+      const hi = logF32(table.subarray(0, 1))[0];
+      sigmas = Array.from(torchLinspaceF32(lo, hi, numInferenceSteps + 1), (v) => expF32(v));
     }
     if (c.use_karras_sigmas) {
       const sMin = (c.sigma_min as number | null) ?? sigmas[sigmas.length - 1];
@@ -105,13 +105,14 @@ export class EulerDiscreteScheduler extends SigmaScheduler {
       sigmas = karrasSigmas(sMin, sMax, numInferenceSteps);
       timesteps = Array.from(sigmas, (s) => sigmaToT(s, logSigmas));
     }
-    const last = c.final_sigmas_type === "sigma_min" ? fsqrt(f32(1 - this.alphasCumprod[0]) / this.alphasCumprod[0]) : 0;
+    const last =
+      c.final_sigmas_type === "sigma_min" ? fsqrt(f32(1 - this.alphasCumprod[0]) / this.alphasCumprod[0]) : 0;
     const all = new Float32Array(sigmas.length + 1);
     all.set(Array.from(sigmas));
     all[sigmas.length] = last;
     this.sigmaTable = all;
     this.timesteps = this.continuousV
-      ? Array.from(all.subarray(0, all.length - 1), (s) => fmul(0.25, f32(log(s))))
+      ? Array.from(all.subarray(0, all.length - 1), (s) => fmul(0.25, logF32Scalar(s)))
       : timesteps.map(f32);
     this.stepIndexValue = null;
     this.beginIndexValue = null;
@@ -128,7 +129,8 @@ export class EulerDiscreteScheduler extends SigmaScheduler {
     const sTmin = options.sTmin ?? 0;
     const sTmax = options.sTmax ?? Number.POSITIVE_INFINITY;
     const sNoise = options.sNoise ?? 1;
-    const gamma = sTmin <= sigma && sigma <= sTmax ? Math.min(sChurn / (this.sigmaTable.length - 1), Math.SQRT2 - 1) : 0;
+    const gamma =
+      sTmin <= sigma && sigma <= sTmax ? Math.min(sChurn / (this.sigmaTable.length - 1), Math.SQRT2 - 1) : 0;
     const sigmaHat = fmul(sigma, gamma + 1);
     if (gamma > 0) {
       const noise = this.drawNoise(modelOutput.shape, options.generator);

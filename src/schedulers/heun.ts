@@ -8,7 +8,7 @@ import { karrasSigmas, logF32, sigmaToT } from "./numpy.js";
 import { bool, float, int, oneOf, PREDICTION_TYPES, spacing, trainedBetas, unsupportedFlag } from "./params.js";
 import type { StepResult } from "./scheduler.js";
 import { SigmaScheduler } from "./sigma-scheduler.js";
-import { clamp, dataOf, f32, type F32, fsqrt, fsub, wrap } from "./tensor-ops.js";
+import { clamp, dataOf, type F32, f32, fsqrt, fsub, wrap } from "./tensor-ops.js";
 
 export class HeunDiscreteScheduler extends SigmaScheduler {
   static readonly spec: SchedulerSpec = {

@@ -6,11 +6,21 @@ import { spacedTimestepsF32 } from "./common.js";
 import type { SchedulerSpec } from "./config.js";
 import { interpolatedSigmas } from "./euler.js";
 import { karrasSigmas, logF32, sigmaToT } from "./numpy.js";
-import { betaSchedule, bool, float, int, oneOf, PREDICTION_TYPES, spacing, trainedBetas, unsupportedFlag } from "./params.js";
+import {
+  betaSchedule,
+  bool,
+  float,
+  int,
+  oneOf,
+  PREDICTION_TYPES,
+  spacing,
+  trainedBetas,
+  unsupportedFlag,
+} from "./params.js";
 import { quadSingleRule } from "./quadpack.js";
 import type { StepOptions, StepResult } from "./scheduler.js";
 import { SigmaScheduler } from "./sigma-scheduler.js";
-import { dataOf, f32, type F32, fsqrt, wrap } from "./tensor-ops.js";
+import { dataOf, type F32, f32, fsqrt, wrap } from "./tensor-ops.js";
 
 export class LMSDiscreteScheduler extends SigmaScheduler {
   static readonly spec: SchedulerSpec = {

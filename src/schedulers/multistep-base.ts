@@ -4,9 +4,8 @@
 import { indexForTimestep } from "./common.js";
 import type { SchedulerSpec } from "./config.js";
 import { Scheduler } from "./scheduler.js";
-import { logF32Scalar } from "./transcendental.js";
 import { f32, fadd, fdiv, fmul, fsqrt, fsub } from "./tensor-ops.js";
-
+import { logF32Scalar } from "./transcendental.js";
 
 export interface AlphaSigma {
   alpha: number;
@@ -46,7 +45,8 @@ export abstract class MultistepScheduler extends Scheduler {
 
   protected initStepIndex(timestep: number): void {
     if (this.stepIndexValue === null) {
-      this.stepIndexValue = this.beginIndexValue ?? indexForTimestep(this.timesteps, timestep, this.timesteps.length - 1);
+      this.stepIndexValue =
+        this.beginIndexValue ?? indexForTimestep(this.timesteps, timestep, this.timesteps.length - 1);
     }
   }
 

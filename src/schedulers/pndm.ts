@@ -5,7 +5,7 @@ import type { SchedulerSpec } from "./config.js";
 import { arange, linspace, roundHalfEven } from "./numpy.js";
 import { betaSchedule, bool, float, int, oneOf, spacing, trainedBetas } from "./params.js";
 import { Scheduler, type StepResult } from "./scheduler.js";
-import { dataOf, f32, type F32, fdiv, fmul, fsqrt, fsub, wrap } from "./tensor-ops.js";
+import { dataOf, type F32, f32, fdiv, fmul, fsqrt, fsub, wrap } from "./tensor-ops.js";
 
 export class PNDMScheduler extends Scheduler {
   static readonly spec: SchedulerSpec = {
@@ -174,9 +174,7 @@ export class PNDMScheduler extends Scheduler {
       for (let i = 0; i < n; i++) mo[i] = f32(sa * modelOutput[i]) + f32(sb * sample[i]);
     }
     const sampleCoeff = fsqrt(fdiv(alphaProdPrev, alphaProdT));
-    const denom = f32(
-      fmul(alphaProdT, fsqrt(betaProdPrev)) + fsqrt(fmul(fmul(alphaProdT, betaProdT), alphaProdPrev)),
-    );
+    const denom = f32(fmul(alphaProdT, fsqrt(betaProdPrev)) + fsqrt(fmul(fmul(alphaProdT, betaProdT), alphaProdPrev)));
     const diff = fsub(alphaProdPrev, alphaProdT);
     const out = new Float32Array(n);
     for (let i = 0; i < n; i++) out[i] = f32(sampleCoeff * sample[i]) - f32(f32(diff * mo[i]) / denom);

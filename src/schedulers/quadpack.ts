@@ -83,7 +83,13 @@ export function qk21(f: (x: number) => number, a: number, b: number): Qk21Result
  * scipy.integrate.quad(f, a, b, epsrel) for integrands the 21-point rule resolves at once (dqags' first
  * test passes). Throws when QUADPACK would go on subdividing, rather than return a different number.
  */
-export function quadSingleRule(f: (x: number) => number, a: number, b: number, epsrel: number, epsabs = 1.49e-8): number {
+export function quadSingleRule(
+  f: (x: number) => number,
+  a: number,
+  b: number,
+  epsrel: number,
+  epsabs = 1.49e-8,
+): number {
   const { result, abserr, resabs } = qk21(f, a, b);
   const errbnd = Math.max(epsabs, epsrel * Math.abs(result));
   // dqagse returns the first estimate when it is good enough or when round-off makes it the best available.

@@ -19,7 +19,7 @@ import {
 } from "./params.js";
 import type { StepResult } from "./scheduler.js";
 import { solveF32 } from "./small-solve.js";
-import { dataOf, f32, type F32, fdiv, fmul, fsqrt, fsub, wrap } from "./tensor-ops.js";
+import { dataOf, type F32, f32, fdiv, fmul, fsqrt, fsub, wrap } from "./tensor-ops.js";
 import { expm1F32 } from "./transcendental.js";
 
 export class UniPCMultistepScheduler extends MultistepScheduler {
@@ -73,9 +73,15 @@ export class UniPCMultistepScheduler extends MultistepScheduler {
     const c = this.config;
     const numTrain = c.num_train_timesteps as number;
     this.checkSteps(numInferenceSteps);
-    let timesteps = spacedTimesteps(c.timestep_spacing as string, numTrain, numInferenceSteps, c.steps_offset as number, {
-      extra: c.timestep_spacing === "trailing" ? 0 : 1,
-    });
+    let timesteps = spacedTimesteps(
+      c.timestep_spacing as string,
+      numTrain,
+      numInferenceSteps,
+      c.steps_offset as number,
+      {
+        extra: c.timestep_spacing === "trailing" ? 0 : 1,
+      },
+    );
     const table = this.trainingSigmas();
     let all: Float32Array;
     if (c.use_karras_sigmas) {
@@ -137,7 +143,14 @@ export class UniPCMultistepScheduler extends MultistepScheduler {
     sigmaT: number,
     sigmaS0: number,
     previous: (i: number) => number,
-  ): { hPhi1: number; bH: number; rks: number[]; b: number[]; t: ReturnType<typeof alphaSigma>; s0: ReturnType<typeof alphaSigma> } {
+  ): {
+    hPhi1: number;
+    bH: number;
+    rks: number[];
+    b: number[];
+    t: ReturnType<typeof alphaSigma>;
+    s0: ReturnType<typeof alphaSigma>;
+  } {
     const t = alphaSigma(sigmaT);
     const s0 = alphaSigma(sigmaS0);
     const h = fsub(t.lambda, s0.lambda);
@@ -172,7 +185,12 @@ export class UniPCMultistepScheduler extends MultistepScheduler {
     const i = this.stepIndexValue as number;
     const outs = this.modelOutputs;
     const m0 = outs[outs.length - 1] as F32;
-    const { hPhi1, bH, rks, b, t, s0 } = this.coefficients(order, this.sigmaTable[i + 1], this.sigmaTable[i], (k) => i - k);
+    const { hPhi1, bH, rks, b, t, s0 } = this.coefficients(
+      order,
+      this.sigmaTable[i + 1],
+      this.sigmaTable[i],
+      (k) => i - k,
+    );
     const n = x.length;
     const d1s: F32[] = [];
     for (let k = 1; k < order; k++) {

@@ -21,7 +21,7 @@ export interface GoldenCase {
   step_kwargs: Record<string, unknown>;
   step_accepts_generator: boolean;
   has_pred_original_sample: boolean;
-  step_seed: number;
+  step_seed: number | null;
   shape: number[];
   file: string;
 }
@@ -105,7 +105,7 @@ export function replay(
   const noise = data.get("noise_init");
   const fixed = data.get("fixed_noise");
   const sigma = Math.fround(scheduler.initNoiseSigma);
-  let sample = Float32Array.from(noise, (v) => v * sigma);
+  let sample: Float32Array = Float32Array.from(noise, (v) => v * sigma);
   const report: ReplayReport = {
     scaled: 0,
     modelOutput: 0,
