@@ -77,8 +77,8 @@ export function thresholdSample(x: F32, shape: readonly number[], ratio: number,
       const diff = f32(hi - lo);
       s = Math.abs(w) < 0.5 ? f32(lo + f32(w * diff)) : f32(hi - f32(diff * f32(1 - w)));
     }
-    s = s < 1 ? 1 : s;
-    s = s > f32(maxValue) ? f32(maxValue) : s;
+    s = Math.max(s, 1);
+    s = Math.min(s, f32(maxValue));
     const clipped = clamp(row, -s, s);
     for (let i = 0; i < per; i++) out[b * per + i] = clipped[i] / s;
   }

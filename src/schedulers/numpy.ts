@@ -98,15 +98,13 @@ export function interp(x: ArrayLike<number>, xp: ArrayLike<number>, fp: ArrayLik
 const fbuf = new Float32Array(1);
 const ubuf = new Uint32Array(fbuf.buffer);
 const NP_LOG_P = [
-  0.0, 9.999999999999998702752e-1, 2.112677543073053063722, 1.480000633576506585156, 3.808837741388407920751e-1,
-  2.589979117907922693523e-2,
+  0.0, 0.9999999999999999, 2.112677543073053, 1.4800006335765066, 0.3808837741388408, 0.025899791179079226,
 ].map(Math.fround);
 const NP_LOG_Q = [
-  1.0, 2.612677543073109236779, 2.453006071784736363091, 9.864942958519418960339e-1, 1.546476374983906719538e-1,
-  5.87509540312457434295e-3,
+  1.0, 2.6126775430731093, 2.453006071784736, 0.9864942958519419, 0.15464763749839067, 0.005875095403124574,
 ].map(Math.fround);
-const NP_LOGE2F = Math.fround(0.693147180559945309417232121458176568);
-const NP_SQRT1_2F = Math.fround(0.707106781186547524400844362104849039);
+const NP_LOGE2F = Math.fround(Math.LN2);
+const NP_SQRT1_2F = Math.fround(Math.SQRT1_2);
 
 /**
  * np.log of one float32 value as NumPy 1.24's AVX2/AVX512F kernel computes it (simd_log_FLOAT: mantissa in
@@ -167,7 +165,7 @@ export function sigmaToT(sigma: number, logSigmas: ArrayLike<number>): number {
   const low = logSigmas[lowIdx];
   const high = logSigmas[highIdx];
   let w = Math.fround(Math.fround(low - logSigma) / Math.fround(low - high));
-  w = w < 0 ? 0 : w > 1 ? 1 : w;
+  w = w < 0 ? 0 : Math.min(w, 1);
   return Math.fround(1 - w) * lowIdx + w * highIdx;
 }
 

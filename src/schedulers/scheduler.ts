@@ -86,9 +86,11 @@ export abstract class Scheduler {
     config: Readonly<Record<string, unknown>>,
     overrides: Readonly<Record<string, unknown>> = {},
   ): T {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass fromConfig was called on.
     const { init, hidden } = splitForTarget(this.spec, config, overrides);
     pendingHidden = hidden;
     try {
+      // biome-ignore lint/complexity/noThisInStatic: constructs the subclass fromConfig was called on.
       return new this(init);
     } finally {
       pendingHidden = null;

@@ -9,9 +9,9 @@ import { fmaF32 } from "./tables.js";
 const f32 = Math.fround;
 const fma = fmaF32;
 
-const R_LN2F = f32(1.442695040888963407359924681001892137426645954152985934135449406931);
+const R_LN2F = f32(Math.LOG2E);
 const L2UF = f32(0.693145751953125);
-const L2LF = f32(1.428606765330187045e-6);
+const L2LF = f32(1.428606765330187e-6);
 
 const fbuf = new Float32Array(1);
 const ibuf = new Int32Array(fbuf.buffer);
@@ -101,11 +101,11 @@ export function sleefExpf(x: number): number {
   const q = rint(f32(d * R_LN2F));
   let s = fma(q, -L2UF, d);
   s = fma(q, -L2LF, s);
-  let u = f32(0.000198527617612853646278381);
-  u = fma(u, s, f32(0.00139304355252534151077271));
-  u = fma(u, s, f32(0.00833336077630519866943359));
-  u = fma(u, s, f32(0.0416664853692054748535156));
-  u = fma(u, s, f32(0.166666671633720397949219));
+  let u = f32(0.00019852761761285365);
+  u = fma(u, s, f32(0.0013930435525253415));
+  u = fma(u, s, f32(0.008333360776305199));
+  u = fma(u, s, f32(0.041666485369205475));
+  u = fma(u, s, f32(0.1666666716337204));
   u = fma(u, s, 0.5);
   u = f32(1 + fma(f32(s * s), u, s));
   u = ldexp2(u, q);
@@ -118,11 +118,11 @@ export function sleefExpf(x: number): number {
 export function sleefLogf(x: number): number {
   let d = f32(x);
   const tiny = d < 1.1754943508222875e-38;
-  if (tiny) d = f32(d * 18446744073709551616);
+  if (tiny) d = f32(d * 2 ** 64);
   let e = ilogb2k(f32(d * f32(1 / 0.75)));
   const m = ldexp3(d, -e);
   if (tiny) e -= 64;
-  let s = dfmul_df_f([f32(0.69314718246459960938), f32(-1.904654323148236017e-9)], e);
+  let s = dfmul_df_f([f32(0.6931471824645996), f32(-1.904654323148236e-9)], e);
   const xx = dfdiv(dfadd2_ff(-1, m), dfadd2_ff(1, m));
   const x2 = f32(xx[0] * xx[0]);
   let t = f32(0.3027294874);
@@ -145,7 +145,7 @@ function expk2f(d: DF): DF {
   u = fma(u, s[0], f32(0.1394256484e-2));
   u = fma(u, s[0], f32(0.8333456703e-2));
   u = fma(u, s[0], f32(0.4166637361e-1));
-  let t = dfadd2_df_f(dfmul_df_f(s, u), f32(0.166666659414234244790680580464));
+  let t = dfadd2_df_f(dfmul_df_f(s, u), f32(0.16666665941423425));
   t = dfadd2_df_f(dfmul_df_df(s, t), 0.5);
   t = dfadd2_df_df(s, dfmul_df_df(dfsqu(s), t));
   t = dfadd_f_df(1, t);
@@ -160,8 +160,8 @@ export function sleefExpm1f(x: number): number {
   if (Number.isNaN(a)) return a;
   const d = dfadd2_df_f(expk2f([a, 0]), -1);
   let r = f32(d[0] + d[1]);
-  if (a > 88.72283172607421875) r = Number.POSITIVE_INFINITY;
-  if (a < -16.63553233343868742601357) r = -1;
+  if (a > 88.72283172607422) r = Number.POSITIVE_INFINITY;
+  if (a < -16.635532333438686) r = -1;
   if (Object.is(a, -0)) r = -0;
   return r;
 }

@@ -88,7 +88,7 @@ export function clamp(x: F32, lo: number, hi: number): F32 {
   const out = new Float32Array(x.length);
   for (let i = 0; i < x.length; i++) {
     const v = x[i];
-    out[i] = v < l ? l : v > h ? h : v;
+    out[i] = v < l ? l : Math.min(v, h);
   }
   return out;
 }
