@@ -2,6 +2,9 @@
 // class signature's defaults (diffusers v0.31.0), unknown keys are kept and written back unchanged,
 // and every known key is type-checked so a bad value fails with the key's name.
 
+import { formatConfig } from "../io/config.js";
+import { floatKeysOf, markFloat } from "../io/json.js";
+
 export type ConfigValue = null | boolean | number | string | ConfigValue[] | { [key: string]: ConfigValue };
 export type ModelConfig = Record<string, ConfigValue>;
 
@@ -21,6 +24,8 @@ export type FieldKind =
 export interface FieldSpec {
   readonly kinds: readonly FieldKind[];
   readonly default: ConfigValue;
+  /** The Python default is a float (written `0.0`, not `0`). */
+  readonly isFloat?: boolean;
 }
 
 export type ConfigSchema = Readonly<Record<string, FieldSpec>>;
@@ -28,6 +33,11 @@ export type ConfigSchema = Readonly<Record<string, FieldSpec>>;
 /** Shorthand for schema entries: `field(8, "int", "null")`. */
 export function field(defaultValue: ConfigValue, ...kinds: FieldKind[]): FieldSpec {
   return { kinds, default: defaultValue };
+}
+
+/** A field whose Python default is a float literal such as `0.0` (kept as `0.0` when written back). */
+export function floatField(defaultValue: number, ...kinds: FieldKind[]): FieldSpec {
+  return { kinds, default: defaultValue, isFloat: true };
 }
 
 export class ConfigError extends Error {
@@ -79,9 +89,23 @@ const KIND_NAMES: Record<FieldKind, string> = {
   intListList: "a list of integers or integer lists",
 };
 
-function clone<T extends ConfigValue>(v: T): T {
-  return v === null || typeof v !== "object" ? v : (JSON.parse(JSON.stringify(v)) as T);
+/** A deep copy that keeps the parser's record of which numbers were floats (Python's 1.0 vs 1). */
+export function cloneConfigValue<T extends ConfigValue>(v: T): T {
+  if (v === null || typeof v !== "object") return v;
+  const floats = floatKeysOf(v);
+  let out: ConfigValue;
+  if (Array.isArray(v)) {
+    out = v.map((x) => cloneConfigValue(x));
+  } else {
+    const obj: Record<string, ConfigValue> = {};
+    for (const [k, x] of Object.entries(v)) obj[k] = cloneConfigValue(x);
+    out = obj;
+  }
+  for (const k of floats) markFloat(out, k);
+  return out as T;
 }
+
+const clone = cloneConfigValue;
 
 /**
  * Merges `raw` over the schema defaults. `_class_name`, when present, must equal `className`.
@@ -99,9 +123,11 @@ export function resolveConfig(className: string, raw: unknown, schema: ConfigSch
     );
   }
   const out: Record<string, ConfigValue> = { _class_name: className };
+  const inputFloats = floatKeysOf(input);
   for (const [key, spec] of Object.entries(schema)) {
     if (!Object.hasOwn(input, key)) {
       out[key] = clone(spec.default);
+      if (spec.isFloat === true) markFloat(out, key);
       continue;
     }
     const value = input[key];
@@ -115,18 +141,20 @@ export function resolveConfig(className: string, raw: unknown, schema: ConfigSch
   for (const [key, value] of Object.entries(input)) {
     if (!Object.hasOwn(out, key)) out[key] = clone(value as ConfigValue);
   }
+  for (const key of inputFloats) if (Object.hasOwn(out, key)) markFloat(out, key);
   return sortKeys(out);
 }
 
 export function sortKeys(config: ModelConfig): ModelConfig {
   const sorted: ModelConfig = {};
   for (const key of Object.keys(config).sort()) sorted[key] = config[key];
+  for (const key of floatKeysOf(config)) markFloat(sorted, key);
   return sorted;
 }
 
-/** JSON text as Diffusers writes config.json: sorted keys, two-space indent, trailing newline. */
+/** config.json text exactly as Diffusers writes it (json.dumps(indent=2, sort_keys=True) + newline). */
 export function configToJson(config: ModelConfig): string {
-  return `${JSON.stringify(sortKeys(config), null, 2)}\n`;
+  return formatConfig(config);
 }
 
 /** Throws unless `config[key]` is one of `supported`. */

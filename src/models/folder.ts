@@ -2,6 +2,8 @@
 // (or a sharded `.safetensors.index[.variant].json`), optionally below a subfolder. The interface keeps the
 // core free of Node APIs; `folder.node.ts` implements it over the file system.
 
+import { parseConfig } from "../io/config.js";
+import { PickleCheckpointError, pickleRefusal } from "../io/pickle.js";
 import type { WeightSource } from "./weights.js";
 
 export interface ModelFolder {
@@ -67,11 +69,8 @@ export async function openModelWeights(folder: ModelFolder, options: PretrainedO
   for (const pickle of [`${WEIGHTS_NAME}.bin`, `${WEIGHTS_NAME}.bin.index.json`, "model.ckpt"]) {
     const name = join(dir, addVariant(pickle, options.variant));
     if (await folder.exists(name)) {
-      throw new ModelFolderError(
-        `${join(folder.location, name)}: pickle checkpoints (.bin/.ckpt) can execute code when loaded and are refused; ` +
-          "convert the folder to safetensors first, e.g. in Python: " +
-          "`Model.from_pretrained(folder).save_pretrained(folder, safe_serialization=True)` " +
-          "(diffusers), or use the Hugging Face 'convert to safetensors' Space",
+      throw new PickleCheckpointError(
+        `${pickleRefusal(join(folder.location, name))} (no safetensors weights were found beside it)`,
       );
     }
   }
@@ -87,10 +86,6 @@ export async function readModelConfig(folder: ModelFolder, options: PretrainedOp
   if (!(await folder.exists(path))) {
     throw new ModelFolderError(`${join(folder.location, path)}: not found (is this a Diffusers model folder?)`);
   }
-  const text = await folder.readText(path);
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new ModelFolderError(`${join(folder.location, path)}: invalid JSON (${(e as Error).message})`);
-  }
+  // parseConfig remembers which numbers were floats, so saveConfig writes 1.0 back as 1.0.
+  return parseConfig(await folder.readText(path), join(folder.location, path));
 }

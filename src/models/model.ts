@@ -3,7 +3,7 @@
 
 import type { F32 } from "../engine/backend.js";
 import { ParamBuilder, ParamStore } from "../nn/param.js";
-import { configToJson, type ModelConfig } from "./config.js";
+import { cloneConfigValue, configToJson, type ModelConfig } from "./config.js";
 import {
   type ModelFolder,
   ModelFolderError,
@@ -30,7 +30,7 @@ export abstract class DiffusersModel {
 
   /** The full config (every default filled in, unknown keys kept), snake_case as in config.json. */
   get config(): ModelConfig {
-    return JSON.parse(JSON.stringify(this.resolved)) as ModelConfig;
+    return cloneConfigValue(this.resolved);
   }
 
   /** config.json text as Diffusers writes it. */
@@ -82,6 +82,10 @@ export async function loadPretrained<M extends DiffusersModel>(
     .join("/");
   const model = build(raw, where);
   const weights = await openModelWeights(folder, options);
-  await model.loadWeights(weights);
+  try {
+    await model.loadWeights(weights);
+  } finally {
+    await weights.close?.();
+  }
   return model;
 }

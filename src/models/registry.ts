@@ -35,6 +35,11 @@ export async function loadModel(location: string | ModelFolder, options: Pretrai
   const folder = await resolveFolder(location);
   const raw = await readModelConfig(folder, options);
   const model: DiffusersModel = modelFromConfig(raw, `${folder.location}/config.json`);
-  await model.loadWeights(await openModelWeights(folder, options));
+  const weights = await openModelWeights(folder, options);
+  try {
+    await model.loadWeights(weights);
+  } finally {
+    await weights.close?.();
+  }
   return model as AnyModel;
 }

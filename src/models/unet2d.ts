@@ -8,7 +8,7 @@ import type { Generator } from "../rng/index.js";
 import { Tensor } from "../tensor/tensor.js";
 import { DownBlock, MidBlock, UpBlock } from "./blocks.js";
 import { ClassEmbedding, type ClassLabels } from "./class-embedding.js";
-import { ConfigError, type ConfigSchema, field, requireOneOf, resolveConfig } from "./config.js";
+import { ConfigError, type ConfigSchema, field, floatField, requireOneOf, resolveConfig } from "./config.js";
 import { GaussianFourierProjection, TimestepEmbedding, Timesteps, timestepsForBatch } from "./embeddings.js";
 import type { ModelFolder, PretrainedOptions } from "./folder.js";
 import { DiffusersModel, loadPretrained, type Trace } from "./model.js";
@@ -31,7 +31,7 @@ export const UNET_2D_SCHEMA: ConfigSchema = {
   downsample_padding: field(1, "int"),
   downsample_type: field("conv", "string"),
   upsample_type: field("conv", "string"),
-  dropout: field(0.0, "number"),
+  dropout: floatField(0.0, "number"),
   act_fn: field("silu", "string"),
   attention_head_dim: field(8, "int", "null"),
   norm_num_groups: field(32, "int", "null"),

@@ -15,6 +15,8 @@ export interface WeightSource {
   shape(key: string): readonly number[];
   /** The tensor widened to float32 (float16/bfloat16 exactly). */
   float32(key: string): Promise<F32>;
+  /** Releases file handles, if any. */
+  close?(): Promise<void>;
 }
 
 export class WeightError extends Error {
