@@ -1,0 +1,77 @@
+// The pipeline loop without the UNet: a stand-in model replays the model outputs Diffusers recorded, so
+// the initial noise, the timesteps, the scheduler steps and the generator's draw order are checked on
+// their own, step by step, against trajectories.safetensors.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { UNetLike } from "../../src/pipelines/components.js";
+import { DDIMPipeline } from "../../src/pipelines/ddim.js";
+import { DDPMPipeline } from "../../src/pipelines/ddpm.js";
+import { Generator, manualSeed } from "../../src/rng/index.js";
+import { Tensor } from "../../src/tensor/tensor.js";
+import { maxAbsDiff } from "../../src/testing/index.js";
+import { loadJsonFixture, loadSafetensorsFixture } from "../helpers/fixtures.js";
+
+const trajectories = loadSafetensorsFixture("pipelines", "trajectories.safetensors");
+const schedulerConfig = loadJsonFixture<Record<string, unknown>>(
+  "pipelines",
+  "ddpm-cifar10-mini",
+  "scheduler",
+  "scheduler_config.json",
+);
+const unetConfig = loadJsonFixture<Record<string, unknown>>("pipelines", "ddpm-cifar10-mini", "unet", "config.json");
+
+function step(all: Tensor<"float32">, i: number): Tensor<"float32"> {
+  const [, ...shape] = all.shape;
+  const n = shape.reduce((a, b) => a * b, 1);
+  return Tensor.from(all.data.slice(i * n, (i + 1) * n), shape);
+}
+
+/** Replays recorded model outputs and records what the pipeline fed it. */
+class ReplayUNet implements UNetLike {
+  readonly config = unetConfig;
+  readonly inputs: Tensor<"float32">[] = [];
+  readonly timesteps: number[] = [];
+  constructor(private readonly outputs: Tensor<"float32">) {}
+  async forward(sample: Tensor<"float32">, t: number) {
+    this.inputs.push(sample);
+    this.timesteps.push(t);
+    return { sample: step(this.outputs, this.inputs.length - 1) };
+  }
+}
+
+const cases = [
+  { name: "ddpm_seed0_steps10_b1", kind: "ddpm", batch: 1, seeds: null, eta: undefined },
+  { name: "ddpm_genlist_0_1_steps10_b2", kind: "ddpm", batch: 2, seeds: [0n, 1n], eta: undefined },
+  { name: "ddim_seed0_steps10_b1", kind: "ddim", batch: 1, seeds: null, eta: 0 },
+  { name: "ddim_seed0_steps10_b1_eta1", kind: "ddim", batch: 1, seeds: null, eta: 1 },
+] as const;
+
+for (const c of cases) {
+  test(`trajectory ${c.name}: noise, timesteps and every scheduler step`, async (t) => {
+    const unet = new ReplayUNet(trajectories.float32(`${c.name}/model_outputs`));
+    const { DDPMScheduler } = await import("../../src/schedulers/index.js");
+    const scheduler = DDPMScheduler.fromConfig(schedulerConfig);
+    const pipe = c.kind === "ddim" ? new DDIMPipeline({ unet, scheduler }) : new DDPMPipeline({ unet, scheduler });
+    const after: Tensor<"float32">[] = [];
+    const generator = c.seeds ? c.seeds.map((s) => new Generator().manualSeed(s)) : manualSeed(0);
+    await pipe.generate({
+      batchSize: c.batch,
+      numInferenceSteps: 10,
+      generator,
+      outputType: "latent",
+      ...(c.eta !== undefined ? { eta: c.eta } : {}),
+      callbackOnStepEnd: (_pipe, _i, _t, { latents }) => {
+        after.push(latents);
+      },
+    });
+    const expectedT = [...trajectories.tensor(`${c.name}/timesteps`).data].map(Number);
+    assert.deepEqual(unet.timesteps, expectedT);
+    // The initial noise is torch's bit for bit.
+    assert.deepEqual(unet.inputs[0].data, trajectories.float32(`${c.name}/x_T`).data);
+    const expectedAfter = trajectories.float32(`${c.name}/x_after_step`);
+    let worst = 0;
+    for (let i = 0; i < 10; i++) worst = Math.max(worst, maxAbsDiff(after[i], step(expectedAfter, i)));
+    t.diagnostic(`${c.name}: max|Δ| over the 10 steps = ${worst.toExponential(3)}`);
+    assert.ok(worst <= 1e-5, `${c.name}: scheduler trajectory max|Δ| ${worst}`);
+  });
+}
