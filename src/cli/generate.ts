@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, extname, join, resolve } from "node:path";
 import { setNumThreads } from "../engine/index.js";
-import { encodeNpy } from "../io/npy.js";
+import { serializeNpy } from "../io/npy.js";
 import { absSum } from "../pipelines/abs-sum.js";
 import { bundledModelPath } from "../pipelines/bundled.node.js";
 import { DDIMPipeline } from "../pipelines/ddim.js";
@@ -134,7 +134,7 @@ export async function runGenerate(
     files.push(path);
   };
   if (options.outputType === "npy") {
-    write(plan.kind === "file" ? plan.path : join(plan.path, "images.npy"), encodeNpy(images));
+    write(plan.kind === "file" ? plan.path : join(plan.path, "images.npy"), serializeNpy(images));
   } else {
     const pil = numpyToImages(images);
     const text = pngText(info, modelName);

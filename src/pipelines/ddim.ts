@@ -3,7 +3,7 @@ import type { Tensor } from "../tensor/tensor.js";
 import type { SchedulerLike, UNetLike } from "./components.js";
 import type { ModelIndex } from "./loading.js";
 import { DiffusionPipeline, registerPipeline, type StepContext } from "./pipeline.js";
-import type { GenerateOptions, GenerationInfo } from "./types.js";
+import type { GenerateOptions, GenerationInfo, OutputType } from "./types.js";
 
 /**
  * Diffusers' `DDIMPipeline`. Like Diffusers it converts whatever scheduler it is given with
@@ -23,7 +23,7 @@ export class DDIMPipeline extends DiffusionPipeline {
     return 50;
   }
 
-  protected override validate(options: GenerateOptions): void {
+  protected override validate(options: GenerateOptions<OutputType, never>): void {
     const eta = options.eta ?? 0;
     if (typeof eta !== "number" || !Number.isFinite(eta) || eta < 0) {
       throw new RangeError(`eta must be a finite number >= 0, got ${eta}`);
@@ -33,7 +33,7 @@ export class DDIMPipeline extends DiffusionPipeline {
   protected step(
     modelOutput: Tensor<"float32">,
     { t, latents, generator }: StepContext,
-    options: GenerateOptions,
+    options: GenerateOptions<OutputType, never>,
   ): Tensor<"float32"> {
     const eta = options.eta ?? 0;
     return this.scheduler.step(modelOutput, t, latents, {
@@ -43,7 +43,7 @@ export class DDIMPipeline extends DiffusionPipeline {
     }).prevSample;
   }
 
-  protected override extraInfo(options: GenerateOptions): Partial<GenerationInfo> {
+  protected override extraInfo(options: GenerateOptions<OutputType, never>): Partial<GenerationInfo> {
     return { eta: options.eta ?? 0 };
   }
 }

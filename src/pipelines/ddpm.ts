@@ -1,6 +1,6 @@
 import type { Tensor } from "../tensor/tensor.js";
 import { DiffusionPipeline, registerPipeline, type StepContext } from "./pipeline.js";
-import type { GenerateOptions } from "./types.js";
+import type { GenerateOptions, OutputType } from "./types.js";
 
 /**
  * Diffusers' `DDPMPipeline`: unconditional generation with whatever scheduler it was saved with (a
@@ -14,7 +14,7 @@ export class DDPMPipeline extends DiffusionPipeline {
     return 1000;
   }
 
-  protected override validate(options: GenerateOptions): void {
+  protected override validate(options: GenerateOptions<OutputType, never>): void {
     // Diffusers' DDPMPipeline has no eta either; ignoring one silently would hide a mistake.
     if (options.eta !== undefined) throw new RangeError("eta is a DDIM setting; DDPMPipeline does not take it");
     if (options.useClippedModelOutput !== undefined) {

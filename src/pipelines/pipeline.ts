@@ -45,11 +45,12 @@ function abortError(signal: AbortSignal): Error {
 }
 
 function timestepNumbers(timesteps: SchedulerLike["timesteps"]): number[] {
-  const out: number[] = [];
-  const data = (timesteps as Tensor).data ?? timesteps;
-  for (const v of data as ArrayLike<number | bigint>) out.push(Number(v));
-  return out;
+  const data = ((timesteps as Tensor).data ?? timesteps) as ArrayLike<number | bigint>;
+  return Array.from(data, (v) => Number(v));
 }
+
+/** Options as the subclass hooks see them (the callback's pipeline type does not matter there). */
+type HookOptions = GenerateOptions<OutputType, never>;
 
 /** Everything one denoising step needs from the concrete pipeline. */
 export interface StepContext {
@@ -125,7 +126,7 @@ export abstract class DiffusionPipeline {
   protected abstract step(
     modelOutput: Tensor<"float32">,
     context: StepContext,
-    options: GenerateOptions,
+    options: HookOptions,
   ): Tensor<"float32">;
 
   /** Default number of inference steps when the call names none. */
@@ -212,10 +213,10 @@ export abstract class DiffusionPipeline {
   }
 
   /** Checks the subclass's own settings before anything is drawn from the generator. */
-  protected validate(_options: GenerateOptions): void {}
+  protected validate(_options: HookOptions): void {}
 
   /** Settings a subclass adds to the record of how an output was made. */
-  protected extraInfo(_options: GenerateOptions): Partial<GenerationInfo> {
+  protected extraInfo(_options: HookOptions): Partial<GenerationInfo> {
     return {};
   }
 }
