@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { hubCacheDir } from "../hub/index.js";
 import { bundledModelPath } from "../pipelines/bundled.node.js";
-import { currentEngineInfo } from "../pipelines/engine-info.js";
+import { engineInfo } from "../pipelines/engine-info.js";
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as {
@@ -12,7 +12,7 @@ function packageVersion(): string {
 
 /** `reprodiff env`: what a bug report needs, one `key: value` per line. */
 export function envReport(): string {
-  const engine = currentEngineInfo();
+  const engine = engineInfo();
   let bundled: string;
   try {
     bundled = bundledModelPath();

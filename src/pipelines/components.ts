@@ -9,6 +9,10 @@ export interface SchedulerLike {
   readonly config: Record<string, unknown>;
   readonly timesteps: ArrayLike<number | bigint> | Tensor;
   setTimesteps(numInferenceSteps: number): void;
+  /** Scale of the initial noise; 1 when absent (DDPM, DDIM). */
+  readonly initNoiseSigma?: number;
+  /** The model input at timestep t; the latents themselves when absent. */
+  scaleModelInput?(sample: Tensor<"float32">, timestep: number): Tensor<"float32">;
   step(
     modelOutput: Tensor<"float32">,
     timestep: number,

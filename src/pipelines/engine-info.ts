@@ -2,7 +2,7 @@ import { type BackendTraits, describeEngine, type EngineInfo } from "../engine/d
 import { getNumThreads, ops } from "../engine/index.js";
 
 /** The record of the engine that runs right now: backend, threads, determinism, numerics version. */
-export function currentEngineInfo(): EngineInfo {
+export function engineInfo(): EngineInfo {
   const backend = ops as unknown as { name: string; traits?: BackendTraits };
   return describeEngine(backend.name, getNumThreads(), backend.traits ?? {});
 }

@@ -1,9 +1,9 @@
 import { assertDeviceAllowed } from "../engine/determinism.js";
 import type { Generator } from "../rng/index.js";
 import { randnTensor } from "../rng/index.js";
-import type { Tensor } from "../tensor/tensor.js";
+import { Tensor } from "../tensor/tensor.js";
 import type { SchedulerLike, UNetLike } from "./components.js";
-import { currentEngineInfo } from "./engine-info.js";
+import { engineInfo } from "./engine-info.js";
 import { loadPipelineComponents, type ModelIndex } from "./loading.js";
 import { numpyToImages, toNumpyImages } from "./postprocess.js";
 import type {
@@ -175,6 +175,10 @@ export abstract class DiffusionPipeline {
     this.interrupt = false;
     let latents = randnTensor(this.sampleShape(batchSize), { generator }) as Tensor<"float32">;
     this.scheduler.setTimesteps(numInferenceSteps);
+    // DDPM and DDIM start at sigma 1 and need no input scaling (Diffusers' DDPM/DDIM pipelines skip both);
+    // sigma-space schedulers swapped in (Euler, LMS…) need them, and multiplying by exactly 1 would be a no-op.
+    const sigma = this.scheduler.initNoiseSigma ?? 1;
+    if (sigma !== 1) latents = scaleTensor(latents, sigma);
     const timesteps = timestepNumbers(this.scheduler.timesteps);
     const start = Date.now();
     let stepsRun = 0;
@@ -182,7 +186,8 @@ export abstract class DiffusionPipeline {
       if (this.interrupt) break;
       if (signal?.aborted) throw abortError(signal);
       const t = timesteps[i];
-      const { sample: modelOutput } = await this.unet.forward(latents, t);
+      const input = this.scheduler.scaleModelInput ? this.scheduler.scaleModelInput(latents, t) : latents;
+      const { sample: modelOutput } = await this.unet.forward(input, t);
       latents = this.step(modelOutput, { t, latents, generator }, options);
       stepsRun++;
       if (callbackOnStepEnd) {
@@ -207,7 +212,7 @@ export abstract class DiffusionPipeline {
       interrupted: stepsRun < timesteps.length,
       ...this.extraInfo(options),
       seeds: seedsOf(generator),
-      engine: currentEngineInfo(),
+      engine: engineInfo(),
     };
     return { images: convertOutput(latents, outputType) as ImagesFor<O>, info };
   }
@@ -219,6 +224,14 @@ export abstract class DiffusionPipeline {
   protected extraInfo(_options: HookOptions): Partial<GenerationInfo> {
     return {};
   }
+}
+
+/** x * s with float32 rounding, as torch multiplies a float32 tensor by a Python float. */
+function scaleTensor(x: Tensor<"float32">, s: number): Tensor<"float32"> {
+  const f = Math.fround(s);
+  const out = new Float32Array(x.data.length);
+  for (let i = 0; i < out.length; i++) out[i] = Math.fround(x.data[i] * f);
+  return Tensor.from(out, x.shape);
 }
 
 function schedulerName(scheduler: SchedulerLike): string {
