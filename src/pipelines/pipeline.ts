@@ -3,7 +3,7 @@ import type { Generator } from "../rng/index.js";
 import { randnTensor } from "../rng/index.js";
 import { Tensor } from "../tensor/tensor.js";
 import type { SchedulerLike, UNetLike } from "./components.js";
-import { engineInfo } from "./engine-info.js";
+import { assertActiveBackendAllowed, engineInfo } from "./engine-info.js";
 import { loadPipelineComponents, type ModelIndex } from "./loading.js";
 import { numpyToImages, toNumpyImages } from "./postprocess.js";
 import type {
@@ -169,6 +169,7 @@ export abstract class DiffusionPipeline {
       );
     }
     this.validate(options);
+    assertActiveBackendAllowed();
     const { signal, progress, callbackOnStepEnd } = options;
     if (signal?.aborted) throw abortError(signal);
 
