@@ -11,7 +11,7 @@ import type { DiffusionPipeline } from "../pipelines/pipeline.js";
 import { numpyToImages } from "../pipelines/postprocess.js";
 import type { GenerationInfo } from "../pipelines/types.js";
 import { Generator } from "../rng/index.js";
-import { schedulerClassForAlias } from "../schedulers/index.js";
+import { swapScheduler } from "../schedulers/index.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { StepProgressBar } from "./progress.js";
 
@@ -59,10 +59,8 @@ async function loadPipeline(model: string | undefined, options: GenerateCommandO
   const name = options.scheduler;
   if (name === "ddim") return DDIMPipeline.fromPretrained(path, loadOptions);
   const pipe = await DDPMPipeline.fromPretrained(path, loadOptions);
-  if (name !== "ddpm") {
-    const cls = schedulerClassForAlias(name);
-    pipe.scheduler = cls.fromConfig(pipe.scheduler.config) as unknown as DiffusionPipeline["scheduler"];
-  }
+  // Any other scheduler runs in the DDPM loop, built from the saved config as Diffusers' from_config does.
+  if (name !== "ddpm") pipe.scheduler = swapScheduler(name, pipe.scheduler.config);
   return pipe;
 }
 
@@ -115,7 +113,8 @@ export async function runGenerate(
     const result = await pipe.generate({
       batchSize,
       generator,
-      ...(options.steps !== undefined ? { numInferenceSteps: options.steps } : {}),
+      // DDPM keeps Diffusers' 1000-step default; every other scheduler is meant for few steps.
+      numInferenceSteps: options.steps ?? (options.scheduler === "ddpm" ? 1000 : 50),
       ...(options.eta !== undefined ? { eta: options.eta } : {}),
       outputType: "np",
       progress: bar ? bar.update : false,

@@ -2,7 +2,7 @@
 // The `reprodiff` command line. Every failure ends as one line on stderr and a non-zero exit code
 // (2 for bad arguments, 1 for anything else); REPRODIFF_DEBUG=1 adds the stack trace.
 import { Command, CommanderError, Option } from "commander";
-import { cliSchedulerNames } from "../schedulers/index.js";
+import { SCHEDULER_ALIASES } from "../schedulers/index.js";
 import { nonNegativeNumber, oneOf, parseSeed, parseSeedList, positiveInt } from "./args.js";
 import { envReport } from "./env.js";
 import { type GenerateCommandOptions, runGenerate, UsageError } from "./generate.js";
@@ -30,13 +30,13 @@ function buildProgram(): Command {
       ),
     )
     .addOption(
-      new Option("--steps <n>", "inference steps (default 50 for ddim, 1000 otherwise)").argParser(
+      new Option("--steps <n>", "inference steps (default 1000 for ddpm, 50 otherwise)").argParser(
         positiveInt("steps", 100000),
       ),
     )
     .addOption(
-      new Option("--scheduler <name>", `scheduler: ${cliSchedulerNames().join(", ")}`)
-        .argParser(oneOf("scheduler", cliSchedulerNames()))
+      new Option("--scheduler <name>", `scheduler: ${Object.keys(SCHEDULER_ALIASES).join(", ")}`)
+        .argParser(oneOf("scheduler", Object.keys(SCHEDULER_ALIASES)))
         .default("ddim"),
     )
     .addOption(new Option("--eta <x>", "DDIM eta (0 = deterministic DDIM)").argParser(nonNegativeNumber("eta")))

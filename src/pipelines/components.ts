@@ -17,7 +17,7 @@ export interface SchedulerLike {
     modelOutput: Tensor<"float32">,
     timestep: number,
     sample: Tensor<"float32">,
-    options?: { generator?: Generator | readonly Generator[]; eta?: number; useClippedModelOutput?: boolean },
+    options?: { generator?: Generator | Generator[]; eta?: number; useClippedModelOutput?: boolean },
   ): { prevSample: Tensor<"float32"> };
 }
 

@@ -3,14 +3,17 @@ import { resolve } from "node:path";
 import { bundledModelPath } from "./bundled.node.js";
 import type { FromPretrainedOptions } from "./types.js";
 
-export function readJson(file: string): unknown {
-  let text: string;
+export function readText(file: string): string {
   try {
-    text = readFileSync(file, "utf8");
+    return readFileSync(file, "utf8");
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new Error(code === "ENOENT" ? `${file} does not exist` : `cannot read ${file}: ${(err as Error).message}`);
   }
+}
+
+export function readJson(file: string): unknown {
+  const text = readText(file);
   try {
     return JSON.parse(text);
   } catch (err) {

@@ -56,7 +56,7 @@ type HookOptions = GenerateOptions<OutputType, never>;
 export interface StepContext {
   t: number;
   latents: Tensor<"float32">;
-  generator: Generator | readonly Generator[] | undefined;
+  generator: Generator | Generator[] | undefined;
 }
 
 /**
@@ -102,6 +102,12 @@ export abstract class DiffusionPipeline {
       if (options.device !== "cpu") {
         throw new RangeError(`unsupported device ${JSON.stringify(options.device)}; reprodiff runs on "cpu"`);
       }
+    }
+    if (options.dtype !== undefined && options.dtype !== "float32") {
+      throw new RangeError(
+        `dtype ${JSON.stringify(options.dtype)} is not supported: reprodiff computes in float32 ` +
+          '(half-precision weights such as variant "fp16" are widened exactly when loaded)',
+      );
     }
     const { unet, scheduler, modelIndex } = await loadPipelineComponents(idOrPath, options);
     let cls: PipelineClass;
@@ -240,7 +246,7 @@ function schedulerName(scheduler: SchedulerLike): string {
   return typeof name === "string" ? name : scheduler.constructor.name;
 }
 
-function seedsOf(generator: Generator | readonly Generator[] | undefined): string[] {
+function seedsOf(generator: Generator | Generator[] | undefined): string[] {
   if (generator === undefined) return [];
   const list = Array.isArray(generator) ? generator : [generator as Generator];
   return list.map((g) => g.initialSeed().toString());

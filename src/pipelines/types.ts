@@ -53,7 +53,7 @@ export interface GenerateOptions<O extends OutputType = OutputType, P = unknown>
    * one, the default generator is used (as torch's global generator is), so results depend on what drew
    * from it before.
    */
-  generator?: Generator | readonly Generator[];
+  generator?: Generator | Generator[];
   /** Denoising steps (default 1000 for DDPM, 50 for DDIM, as in Diffusers). */
   numInferenceSteps?: number;
   /** DDIM only: 0 is deterministic DDIM, 1 is DDPM-like (default 0). */
@@ -98,8 +98,11 @@ export interface FromPretrainedOptions {
   token?: string;
   /** Weights variant, e.g. "fp16" → `diffusion_pytorch_model.fp16.safetensors`. */
   variant?: string;
-  /** Parameter dtype after loading (compute is float32). */
-  dtype?: "float32" | "float16" | "bfloat16";
+  /**
+   * Compute dtype. reprodiff computes in float32 only (float16/bfloat16 weights, e.g. `variant: "fp16"`,
+   * are widened exactly when loaded), so this accepts "float32" and refuses anything else.
+   */
+  dtype?: "float32";
   /** Only "cpu" exists; anything else is an error (a determinism error under full determinism). */
   device?: string;
 }
