@@ -39,19 +39,34 @@ export interface LoadedComponents {
   folder: string;
 }
 
+/** A resolved pipeline folder and its model_index.json. */
+export interface PipelineLocation {
+  folder: string;
+  modelIndex: ModelIndex;
+}
+
 /**
- * Resolves `idOrPath` (nothing → the bundled model; a local folder; or a Hub repo id) and loads
- * model_index.json and each component it lists. Node only: the file access is imported on demand so the
- * pipelines themselves stay browser-safe (in a browser, build a pipeline from components instead).
+ * Resolves `idOrPath` (nothing → the bundled model; a local folder; or a Hub repo id) and reads its
+ * model_index.json. Node only: the file access is imported on demand so the pipelines themselves stay
+ * browser-safe (in a browser, build a pipeline from components instead).
  */
-export async function loadPipelineComponents(
+export async function locatePipeline(
   idOrPath: string | undefined,
   options: FromPretrainedOptions,
-): Promise<LoadedComponents> {
+): Promise<PipelineLocation> {
   const files = await import("./files.node.js");
   const folder = await files.resolvePipelineFolder(idOrPath, options);
   const indexFile = `${folder}/model_index.json`;
-  const modelIndex = parseModelIndex(files.readJson(indexFile), indexFile);
+  return { folder, modelIndex: parseModelIndex(files.readJson(indexFile), indexFile) };
+}
+
+/** Loads each component model_index.json lists, with the class it names. */
+export async function loadPipelineComponents(
+  { folder, modelIndex }: PipelineLocation,
+  options: FromPretrainedOptions,
+): Promise<LoadedComponents> {
+  const files = await import("./files.node.js");
+  const indexFile = `${folder}/model_index.json`;
   const components: Partial<Record<"unet" | "scheduler", unknown>> = {};
   for (const [name, spec] of Object.entries(modelIndex)) {
     if (name.startsWith("_")) continue;

@@ -4,7 +4,7 @@ import { randnTensor } from "../rng/index.js";
 import { Tensor } from "../tensor/tensor.js";
 import type { SchedulerLike, UNetLike } from "./components.js";
 import { assertActiveBackendAllowed, engineInfo } from "./engine-info.js";
-import { loadPipelineComponents, type ModelIndex } from "./loading.js";
+import { loadPipelineComponents, locatePipeline, type ModelIndex } from "./loading.js";
 import { numpyToImages, toNumpyImages } from "./postprocess.js";
 import type {
   FromPretrainedOptions,
@@ -109,7 +109,8 @@ export abstract class DiffusionPipeline {
           '(half-precision weights such as variant "fp16" are widened exactly when loaded)',
       );
     }
-    const { unet, scheduler, modelIndex } = await loadPipelineComponents(idOrPath, options);
+    const location = await locatePipeline(idOrPath, options);
+    const { modelIndex } = location;
     let cls: PipelineClass;
     // biome-ignore lint/complexity/noThisInStatic: `this` is the class fromPretrained was called on.
     if (this.pipelineName === "DiffusionPipeline") {
@@ -125,6 +126,7 @@ export abstract class DiffusionPipeline {
       // biome-ignore lint/complexity/noThisInStatic: build the subclass the caller named.
       cls = this as unknown as PipelineClass;
     }
+    const { unet, scheduler } = await loadPipelineComponents(location, options);
     return new cls({ unet, scheduler }, modelIndex) as unknown as T;
   }
 
