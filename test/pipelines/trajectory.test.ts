@@ -9,7 +9,7 @@ import { DDPMPipeline } from "../../src/pipelines/ddpm.js";
 import { Generator, manualSeed } from "../../src/rng/index.js";
 import { Tensor } from "../../src/tensor/tensor.js";
 import { maxAbsDiff } from "../../src/testing/index.js";
-import { loadJsonFixture, loadSafetensorsFixture } from "../helpers/fixtures.js";
+import { fixturePath, loadJsonFixture, loadSafetensorsFixture } from "../helpers/fixtures.js";
 
 const trajectories = loadSafetensorsFixture("pipelines", "trajectories.safetensors");
 const schedulerConfig = loadJsonFixture<Record<string, unknown>>(
@@ -77,3 +77,21 @@ for (const c of cases) {
     }
   });
 }
+
+test("the UNet agrees with PyTorch's at every step of the trajectories, given PyTorch's x_t", async (t) => {
+  const { UNet2DModel } = await import("../../src/models/index.js");
+  const unet = await UNet2DModel.fromPretrained(fixturePath("pipelines", "ddpm-cifar10-mini"), { subfolder: "unet" });
+  for (const name of ["ddim_seed0_steps10_b1", "ddpm_genlist_0_1_steps10_b2"]) {
+    const timesteps = [...trajectories.tensor(`${name}/timesteps`).data].map(Number);
+    const outputs = trajectories.float32(`${name}/model_outputs`);
+    const after = trajectories.float32(`${name}/x_after_step`);
+    let worst = 0;
+    for (let i = 0; i < timesteps.length; i++) {
+      const x = i === 0 ? trajectories.float32(`${name}/x_T`) : step(after, i - 1);
+      const { sample } = await unet.forward(x, timesteps[i]);
+      worst = Math.max(worst, maxAbsDiff(sample, step(outputs, i)));
+    }
+    t.diagnostic(`${name}: UNet max|Δ| per step vs PyTorch = ${worst.toExponential(3)}`);
+    assert.ok(worst <= 1e-5, `${name}: UNet max|Δ| ${worst}`);
+  }
+});
