@@ -48,6 +48,16 @@ async function resolveFromHub(repoId: string, options: FromPretrainedOptions): P
   if (!/^[A-Za-z0-9][\w.-]*\/[\w.-]+$/.test(repoId)) {
     throw new Error(`${repoId} is neither an existing folder nor a Hub repo id of the form "org/name"`);
   }
+  // Downloads (or finds in the Hugging Face cache) model_index.json, each component's config and the
+  // weights of the chosen variant, all pinned to one commit.
   const hub = await import("../hub/index.js");
-  return hub.snapshotForPipeline(repoId, options);
+  const resolved = await hub.resolvePipelineFiles(repoId, {
+    ...(options.revision !== undefined ? { revision: options.revision } : {}),
+    ...(options.cacheDir !== undefined ? { cacheDir: options.cacheDir } : {}),
+    ...(options.localFilesOnly !== undefined ? { localFilesOnly: options.localFilesOnly } : {}),
+    ...(options.token !== undefined ? { token: options.token } : {}),
+    ...(options.variant !== undefined ? { variant: options.variant } : {}),
+    ...(options.downloadProgress !== undefined ? { progress: options.downloadProgress } : {}),
+  });
+  return resolved.path;
 }

@@ -89,6 +89,15 @@ export interface GenerateResult<O extends OutputType> {
   info: GenerationInfo;
 }
 
+/** One file's download progress (the Hub client's `ProgressEvent`). */
+export interface DownloadProgress {
+  readonly file: string;
+  readonly downloaded: number;
+  readonly total: number;
+  readonly resumedFrom: number;
+  readonly done: boolean;
+}
+
 export interface FromPretrainedOptions {
   /** Hub revision (branch, tag or commit); local folders ignore it. */
   revision?: string;
@@ -105,4 +114,6 @@ export interface FromPretrainedOptions {
   dtype?: "float32";
   /** Only "cpu" exists; anything else is an error (a determinism error under full determinism). */
   device?: string;
+  /** Called as Hub downloads progress (Node only; the CLI draws a bar from it). */
+  downloadProgress?: (event: DownloadProgress) => void;
 }
