@@ -1,0 +1,47 @@
+import cliProgress from "cli-progress";
+import type { ProgressInfo } from "../pipelines/types.js";
+
+function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  const m = Math.floor(s / 60);
+  return m > 0 ? `${m}m${String(s % 60).padStart(2, "0")}s` : `${s}s`;
+}
+
+/**
+ * A progress bar on stderr showing the step, it/s and ETA. Drawn live on a terminal; when forced on a
+ * non-terminal (`--progress` with stderr redirected) it prints plain lines at a low rate instead.
+ */
+export class StepProgressBar {
+  private readonly bar: cliProgress.SingleBar;
+  private started = false;
+
+  constructor(label: string, stream: NodeJS.WriteStream = process.stderr) {
+    this.bar = new cliProgress.SingleBar(
+      {
+        stream,
+        format: `${label} {bar} step {value}/{total} | {speed} it/s | ETA {etaText}`,
+        hideCursor: stream.isTTY === true,
+        noTTYOutput: stream.isTTY !== true,
+        notTTYSchedule: 2000,
+        clearOnComplete: false,
+        barsize: 24,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+  }
+
+  /** The `progress` callback to hand to `pipe.generate`. */
+  readonly update = (info: ProgressInfo): void => {
+    const payload = { speed: info.stepsPerSecond.toFixed(2), etaText: formatDuration(info.etaMs) };
+    if (!this.started) {
+      this.bar.start(info.totalSteps, 0, payload);
+      this.started = true;
+    }
+    this.bar.update(info.step, payload);
+  };
+
+  stop(): void {
+    if (this.started) this.bar.stop();
+    this.started = false;
+  }
+}
