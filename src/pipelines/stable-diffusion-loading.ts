@@ -23,7 +23,8 @@ const EXPECTED: Readonly<Record<string, readonly [string, readonly string[]]>> =
 const NOT_LOADED = new Set(["safety_checker", "feature_extractor", "image_encoder"]);
 
 function parseStableDiffusionIndex(json: unknown, file: string): ModelIndex {
-  if (json === null || typeof json !== "object" || Array.isArray(json)) throw new Error(`${file}: expected a JSON object`);
+  if (json === null || typeof json !== "object" || Array.isArray(json))
+    throw new Error(`${file}: expected a JSON object`);
   const index = json as Record<string, unknown>;
   if (typeof index._class_name !== "string") {
     throw new Error(`${file}: "_class_name" must be a string naming the pipeline class`);
@@ -94,7 +95,10 @@ export async function loadStableDiffusionComponents(
     (o) => UNet2DConditionModel.fromPretrained(folder, { ...o, subfolder: "unet" }),
     variant,
   );
-  const vae = await withVariantFallback((o) => AutoencoderKL.fromPretrained(folder, { ...o, subfolder: "vae" }), variant);
+  const vae = await withVariantFallback(
+    (o) => AutoencoderKL.fromPretrained(folder, { ...o, subfolder: "vae" }),
+    variant,
+  );
   const configFile = `${folder}/scheduler/scheduler_config.json`;
   const config = files.readJson(configFile) as Record<string, unknown>;
   const className = (modelIndex.scheduler as [string, string])[1];

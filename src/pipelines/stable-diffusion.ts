@@ -337,17 +337,21 @@ export class StableDiffusionPipeline {
       if (a !== b) throw new RangeError(`promptEmbeds [${a}] and negativePromptEmbeds [${b}] must have the same shape`);
     }
     const nipp = o.numImagesPerPrompt ?? 1;
-    if (!Number.isInteger(nipp) || nipp < 1) throw new RangeError(`numImagesPerPrompt must be a positive integer, got ${nipp}`);
+    if (!Number.isInteger(nipp) || nipp < 1)
+      throw new RangeError(`numImagesPerPrompt must be a positive integer, got ${nipp}`);
     const steps = o.numInferenceSteps ?? 50;
-    if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`numInferenceSteps must be a positive integer, got ${steps}`);
+    if (!Number.isInteger(steps) || steps < 1)
+      throw new RangeError(`numInferenceSteps must be a positive integer, got ${steps}`);
     const g = o.guidanceScale ?? 7.5;
-    if (typeof g !== "number" || !Number.isFinite(g)) throw new RangeError(`guidanceScale must be a finite number, got ${g}`);
+    if (typeof g !== "number" || !Number.isFinite(g))
+      throw new RangeError(`guidanceScale must be a finite number, got ${g}`);
     const r = o.guidanceRescale ?? 0;
     if (typeof r !== "number" || !Number.isFinite(r) || r < 0 || r > 1) {
       throw new RangeError(`guidanceRescale must be in [0, 1], got ${r}`);
     }
     const eta = o.eta ?? 0;
-    if (typeof eta !== "number" || !Number.isFinite(eta) || eta < 0) throw new RangeError(`eta must be a finite number >= 0, got ${eta}`);
+    if (typeof eta !== "number" || !Number.isFinite(eta) || eta < 0)
+      throw new RangeError(`eta must be a finite number >= 0, got ${eta}`);
     const outputType = o.outputType ?? "pil";
     if (!["np", "pil", "latent"].includes(outputType)) {
       throw new RangeError(`outputType must be "np", "pil" or "latent", got ${JSON.stringify(outputType)}`);
@@ -393,7 +397,9 @@ export class StableDiffusionPipeline {
       doClassifierFreeGuidance: cfg,
       clipSkip: o.clipSkip,
     });
-    let promptEmbeds = cfg ? ops.concat([encoded.negativePromptEmbeds!, encoded.promptEmbeds], 0) : encoded.promptEmbeds;
+    let promptEmbeds = cfg
+      ? ops.concat([encoded.negativePromptEmbeds!, encoded.promptEmbeds], 0)
+      : encoded.promptEmbeds;
 
     this.scheduler.setTimesteps(numInferenceSteps);
     const timesteps = Array.from(

@@ -115,7 +115,10 @@ export async function runCase(
     });
     worst = Math.max(worst, check("prompt_embeds", encoded.promptEmbeds, io.float32("prompt_embeds")));
     if (c.do_classifier_free_guidance) {
-      worst = Math.max(worst, check("negative_prompt_embeds", encoded.negativePromptEmbeds!, io.float32("negative_prompt_embeds")));
+      worst = Math.max(
+        worst,
+        check("negative_prompt_embeds", encoded.negativePromptEmbeds!, io.float32("negative_prompt_embeds")),
+      );
     }
     const common = {
       prompt: s.prompt,
