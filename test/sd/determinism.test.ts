@@ -27,13 +27,13 @@ test("StableDiffusionPipeline: bit-identical on reference, wasm 1 thread and was
   const pipe = await StableDiffusionPipeline.fromPretrained(fixturePath("sd", "tiny-sd-pipe"));
   const run = () =>
     pipe.generate({
-      prompt: ["a photo of an astronaut riding a horse", "a cat"],
-      negativePrompt: ["blurry", "ugly"],
+      prompt: "a photo of an astronaut riding a horse",
+      negativePrompt: "blurry",
       guidanceScale: 7.5,
-      numInferenceSteps: 2,
+      numInferenceSteps: 1,
       height: 64,
-      width: 72,
-      generator: [new Generator().manualSeed(0), new Generator().manualSeed(1)],
+      width: 64,
+      generator: new Generator().manualSeed(0),
       outputType: "np",
     });
   setBackend("reference");
