@@ -1,0 +1,72 @@
+// Stable Diffusion 1.5's UNet at full size (859.5 M parameters, real config, seeded random float16 weights
+// from scripts/make-synthetic-sd-unet.mjs): load time, seconds per UNet step (batch 2, as classifier-free
+// guidance runs it) with 1 and 2 threads, and peak RSS. Skips with a message when the weights are absent.
+//
+//   node scripts/make-synthetic-sd-unet.mjs /tmp/sd15-synthetic
+//   REPRODIFF_SD_UNET=/tmp/sd15-synthetic REPRODIFF_SD_SIZE=512 npm run bench sd-unet
+//
+// REPRODIFF_SD_SIZE is the image size (latents are size/8; default 512); REPRODIFF_SD_THREADS the thread
+// counts to time (default "1,2"); REPRODIFF_SD_BACKEND "wasm" (default where supported) or "reference".
+
+import { existsSync } from "node:fs";
+import { getBackend, referenceBackend, setBackend, setNumThreads } from "../src/engine/index.js";
+import { WasmBackend } from "../src/engine/wasm/backend.js";
+import { wasmSimdSupported } from "../src/engine/wasm/index.js";
+import { UNet2DConditionModel } from "../src/models/unet2d-condition.js";
+import { Generator, randn } from "../src/rng/index.js";
+import type { Tensor } from "../src/tensor/tensor.js";
+
+const folder = process.env.REPRODIFF_SD_UNET ?? "/tmp/sd15-synthetic";
+const size = Number(process.env.REPRODIFF_SD_SIZE ?? 512);
+const threadCounts = (process.env.REPRODIFF_SD_THREADS ?? "1,2").split(",").map(Number);
+const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+const peakRss = () => process.resourceUsage().maxRSS * 1024;
+
+if (!existsSync(`${folder}/unet/diffusion_pytorch_model.fp16.safetensors`)) {
+  console.log(
+    `skipped: no synthetic SD 1.5 UNet at ${folder}/unet (run: node scripts/make-synthetic-sd-unet.mjs ${folder})`,
+  );
+  process.exit(0);
+}
+
+const useWasm = (process.env.REPRODIFF_SD_BACKEND ?? "wasm") === "wasm" && wasmSimdSupported();
+const wasm = useWasm ? new WasmBackend(referenceBackend) : null;
+if (wasm) setBackend(wasm);
+let t0 = performance.now();
+const unet = await UNet2DConditionModel.fromPretrained(folder, { subfolder: "unet", variant: "fp16" });
+console.log(
+  `loaded ${(unet.numParameters / 1e6).toFixed(2)} M parameters (fp16 file widened to float32: ${mib(unet.numParameters * 4)}) in ${((performance.now() - t0) / 1000).toFixed(1)} s; RSS ${mib(process.memoryUsage().rss)}; backend ${getBackend().name}`,
+);
+
+const generator = new Generator().manualSeed(0);
+const context = randn([2, 77, 768], { generator }) as Tensor<"float32">;
+async function step(latent: number): Promise<{ seconds: number; out: Float32Array }> {
+  const x = randn([2, 4, latent, latent], { generator: new Generator().manualSeed(1) }) as Tensor<"float32">;
+  const start = performance.now();
+  const { sample } = await unet.forward(x, 981, { encoderHiddenStates: context });
+  return { seconds: (performance.now() - start) / 1000, out: sample.data };
+}
+
+try {
+  // The first forward packs every weight into wasm memory; do it on tiny latents so it is not timed.
+  t0 = performance.now();
+  await step(8);
+  console.log(
+    `warm-up (64x64 image, weights packed): ${((performance.now() - t0) / 1000).toFixed(1)} s; RSS ${mib(process.memoryUsage().rss)}`,
+  );
+  console.log(`| image | batch | threads | s / UNet step |`);
+  console.log(`|---|---|---|---|`);
+  let first: Float32Array | null = null;
+  for (const threads of threadCounts) {
+    setNumThreads(threads);
+    wasm?.setNumThreads(threads);
+    const { seconds, out } = await step(size / 8);
+    if (first === null) first = out;
+    else if (!out.every((v, i) => Object.is(v, first![i])))
+      throw new Error(`${threads} threads changed the output bits`);
+    console.log(`| ${size}x${size} | 2 | ${threads} | ${seconds.toFixed(1)} |`);
+  }
+} catch (e) {
+  console.log(`FAILED at ${size}x${size}: ${(e as Error).stack ?? e}`);
+}
+console.log(`peak RSS: ${mib(peakRss())}`);
