@@ -90,7 +90,6 @@ export abstract class Scheduler {
     const { init, hidden } = splitForTarget(this.spec, config, overrides);
     pendingHidden = hidden;
     try {
-      // biome-ignore lint/complexity/noThisInStatic: constructs the subclass fromConfig was called on.
       return new this(init);
     } finally {
       pendingHidden = null;

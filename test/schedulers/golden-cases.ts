@@ -35,6 +35,7 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) return Number.POSITIVE_INFINITY;
   let m = 0;
   for (let i = 0; i < a.length; i++) {
+    if (Object.is(a[i], b[i]) || a[i] === b[i]) continue; // equal infinities too
     const d = Math.abs(a[i] - b[i]);
     if (Number.isNaN(d)) {
       if (!(Number.isNaN(a[i]) && Number.isNaN(b[i]))) return Number.POSITIVE_INFINITY;
