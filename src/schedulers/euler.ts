@@ -78,9 +78,7 @@ export class EulerDiscreteScheduler extends SigmaScheduler {
   setTimesteps(numInferenceSteps: number): void {
     const c = this.config;
     const numTrain = c.num_train_timesteps as number;
-    if (!Number.isInteger(numInferenceSteps) || numInferenceSteps < 1) {
-      throw new RangeError(`${this.className}.setTimesteps: num_inference_steps must be a positive integer`);
-    }
+    this.checkSteps(numInferenceSteps);
     this.numInferenceSteps = numInferenceSteps;
     let timesteps: number[] = spacedTimestepsF32(
       c.timestep_spacing as string,
