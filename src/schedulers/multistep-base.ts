@@ -39,7 +39,7 @@ export abstract class MultistepScheduler extends Scheduler {
     return out;
   }
 
-  get sigmas(): number[] {
+  override get sigmas(): number[] {
     return Array.from(this.sigmaTable);
   }
 

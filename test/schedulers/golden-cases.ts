@@ -66,6 +66,7 @@ export interface ReplayReport {
 export interface GoldenData {
   get(name: string): Float32Array;
   has(name: string): boolean;
+  native(name: string): Tensor;
   slice(name: string, i: number): Float32Array;
 }
 
@@ -83,6 +84,7 @@ export function loadData(file: string): GoldenData {
   return {
     get,
     has: (name) => st.keys().includes(name),
+    native: (name) => st.tensor(name),
     slice: (name, i) => {
       const all = get(name);
       const per = all.length / st.info(name).shape[0];
