@@ -55,7 +55,7 @@ export class EulerDiscreteScheduler extends SigmaScheduler {
 
   constructor(config: Readonly<Record<string, unknown>> = {}) {
     super(EulerDiscreteScheduler.spec, config);
-    if (this.config.rescale_betas_zero_snr) this.alphasCumprod[this.alphasCumprod.length - 1] = 2 ** -24;
+    if (this.config.rescale_betas_zero_snr) this.alphasCumprod[this.alphasCumprod.length - 1] = 1 / 16777216; // 2^-24
     this.resetTrainingSchedule();
   }
 

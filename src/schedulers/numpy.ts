@@ -119,7 +119,7 @@ export function numpyLogF32(value: number): number {
   let x = v;
   let expAdjust = 0;
   if (x < 1.1754943508222875e-38) {
-    x = Math.fround(x * 2 ** 100);
+    x = Math.fround(x * 1125899906842624 * 1125899906842624); // 2^100
     expAdjust = 100;
   }
   fbuf[0] = x;
