@@ -144,9 +144,11 @@ test("invalid settings fail at construction or setTimesteps, naming the key and 
     () => new DPMSolverMultistepScheduler({ algorithm_type: "dpmsolver" }),
     /final_sigmas_type "zero" is not supported for algorithm_type "dpmsolver"/,
   );
+  assert.throws(() => new EulerDiscreteScheduler({ use_beta_sigmas: true }), /"use_beta_sigmas" must be false/);
+  assert.throws(() => new DPMSolverMultistepScheduler({ use_exponential_sigmas: true }), /"use_exponential_sigmas"/);
   assert.throws(
-    () => new EulerDiscreteScheduler({ use_exponential_sigmas: true }),
-    /"use_exponential_sigmas" must be false/,
+    () => new EulerDiscreteScheduler({ use_karras_sigmas: true, use_exponential_sigmas: true }),
+    /only one of use_karras_sigmas, use_exponential_sigmas can be true/,
   );
   assert.throws(() => new UniPCMultistepScheduler({ solver_p: {} }), /"solver_p" must be null/);
   assert.throws(() => new DDIMScheduler({ num_train_timesteps: "1000" }), /"num_train_timesteps" must be an integer/);
