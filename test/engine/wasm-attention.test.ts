@@ -48,6 +48,8 @@ test("wasm attention equals R3 bit for bit (odd lengths, causal, custom scale, L
     [[1, 2, 13, 8], 13, 8, undefined, true],
     [[1, 1, 5, 40], 77, 40, 0.125, false],
     [[2, 1, 16, 3], 16, 11, undefined, true],
+    [[1, 1, 9, 4], 300, 9, undefined, false],
+    [[1, 1, 3, 260], 5, 4, undefined, false],
   ];
   let seed = 10;
   for (const [qs, lk, dv, scale, causal] of cases) {

@@ -97,13 +97,12 @@ export class WasmBackend implements Backend {
         view.set(x.data);
         view.fill(0, x.size);
       } else {
-        view.fill(0);
-        for (let img = 0; img < n * cin; img++) {
-          for (let y = 0; y < h; y++) {
-            const src = (img * h + y) * w;
-            view.set(x.data.subarray(src, src + w), img * plane + (y + pt) * wp + pl);
-          }
-        }
+        // Stage the input in the output buffer when it fits, else in a temporary, then pad in wasm.
+        const stage = outLen >= x.size ? out : heap.alloc(x.size * 4);
+        heap.f32(stage, x.size).set(x.data);
+        this.rt.kernels.padPlanes(stage, xp, n * cin, h, w, hp, wp, pt, pl);
+        heap.f32(xp + n * cin * plane * 4, 16).fill(0);
+        if (stage !== out) heap.free(stage);
       }
       runGemm(
         this.rt,
