@@ -428,6 +428,32 @@ test("a missing file is remembered in .no_exist and answered offline", async () 
   assert.equal(readFileSync(config, "utf8"), "{}");
 });
 
+test("single-file download of an LFS file follows the CDN redirect and names the blob by its sha256", async () => {
+  const opts = fresh({ token: "hf_any" });
+  const content = hubFile("org/big", C1, "diffusion_pytorch_model.safetensors");
+  const before = hub.log.length;
+  const path = await hubDownloadFile("org/big", "diffusion_pytorch_model.safetensors", opts);
+  assert.equal(readlinkSync(path), `../../blobs/${sha256(content)}`);
+  assert.equal(sha256(readFileSync(path)), sha256(content));
+  const log = hub.log.slice(before);
+  assert.deepEqual(
+    log.map((r) => `${r.server} ${r.method}`),
+    ["hub HEAD", "cdn GET"],
+  );
+  assert.equal(log[0].authorization, "Bearer hf_any");
+  assert.equal(log[1].authorization, undefined, "the token is not sent to another origin");
+  await assert.rejects(hubDownloadFile("org/big", "nope.txt", opts), /org\/big@main: nope\.txt does not exist/);
+  hub.corrupt.add(sha256(content));
+  try {
+    await assert.rejects(
+      hubDownloadFile("org/big", "diffusion_pytorch_model.safetensors", fresh()),
+      CorruptDownloadError,
+    );
+  } finally {
+    hub.corrupt.delete(sha256(content));
+  }
+});
+
 test("a cache laid out by hand exactly as Python's huggingface_hub writes it is read offline", async () => {
   const cacheDir = join(tmp, "python-cache", "hub");
   const st = join(cacheDir, "models--google--ddpm-tiny");
