@@ -101,6 +101,7 @@ async function fetchToFile(ctx: DownloadContext, spec: BlobSpec, incomplete: str
     if (!res.ok) throw await errorFromResponse(res, spec.file);
     if (res.status === 200) have = 0; // the whole file is coming (the server ignored or was not sent a Range)
     const handle = await open(incomplete, have === 0 ? "w" : "a");
+    let streamError: unknown = null;
     try {
       if (res.body === null) throw new Error("empty response body");
       ctx.progress?.({ file: spec.file, downloaded: have, total: spec.size, resumedFrom: initial, done: false });
@@ -108,18 +109,22 @@ async function fetchToFile(ctx: DownloadContext, spec: BlobSpec, incomplete: str
         let at = 0;
         while (at < chunk.length) at += (await handle.write(chunk, at, chunk.length - at)).bytesWritten;
         have += chunk.length;
-        if (have > spec.size)
+        if (have > spec.size) {
           throw new CorruptDownloadError(`${spec.file}: the server sent more than the announced ${spec.size} bytes`);
+        }
         failures = 0; // progress was made: a later drop gets a fresh set of retries, as huggingface_hub does
         ctx.progress?.({ file: spec.file, downloaded: have, total: spec.size, resumedFrom: initial, done: false });
       }
     } catch (e) {
-      if (isAbort(e) || e instanceof CorruptDownloadError) throw e;
+      streamError = e;
+    } finally {
       await handle.close();
-      await retry(e);
+    }
+    if (streamError !== null) {
+      if (isAbort(streamError) || streamError instanceof CorruptDownloadError) throw streamError;
+      await retry(streamError);
       continue;
     }
-    await handle.close();
     if (have === spec.size) return;
     await retry(new Error(`connection closed after ${have} of ${spec.size} bytes`));
   }

@@ -295,6 +295,32 @@ test("an interrupted download resumes with a Range request, within a run and acr
   assert.ok(!existsSync(join(blobs, `${sum}.incomplete`)));
 });
 
+test("an aborted download stops cleanly and the next run resumes it", async () => {
+  const opts = fresh();
+  const sum = sha256(hubFile("org/big", C1, "diffusion_pytorch_model.safetensors"));
+  const controller = new AbortController();
+  hub.slowMs = 3;
+  try {
+    await assert.rejects(
+      resolveModelFiles("org/big", {
+        ...opts,
+        signal: controller.signal,
+        progress: (e) => {
+          if (e.downloaded > 20_000) controller.abort();
+        },
+      }),
+      (e: Error) => e.name === "AbortError",
+    );
+  } finally {
+    hub.slowMs = 0;
+  }
+  const partial = join(storage(opts.cacheDir, "org/big"), "blobs", `${sum}.incomplete`);
+  assert.ok(existsSync(partial), "the partial download is kept for resuming");
+  const before = hub.log.length;
+  await resolveModelFiles("org/big", opts);
+  assert.match(hub.log.slice(before).find((r) => r.server === "cdn")?.range ?? "", /^bytes=[1-9]\d*-$/);
+});
+
 test("two loaders at once (same process) fetch each blob once and both succeed", async () => {
   const opts = fresh();
   hub.slowMs = 2;
