@@ -21,6 +21,9 @@ export interface ProgressEvent {
   /** Bytes that were already on disk when this download started (resumed), 0 otherwise. */
   readonly resumedFrom: number;
   readonly done: boolean;
+  /** During snapshot downloads: bytes of all files being fetched so far, and their total. */
+  readonly overallDownloaded?: number;
+  readonly overallTotal?: number;
 }
 
 export type ProgressCallback = (event: ProgressEvent) => void;

@@ -293,13 +293,31 @@ export async function snapshotDownload(repoId: string, options: SnapshotOptions 
   const selected = await select(listing.map((e) => e.path));
   const unknown = selected.filter((f) => !byPath.has(f));
   if (unknown.length > 0) throw new EntryNotFoundError(`${repoId}@${revision}: no such file(s): ${unknown.join(", ")}`);
-  await pool(selected, ctx.concurrency, async (file) => {
+  const toFetch: string[] = [];
+  for (const file of selected) if (!(await exists(pointerPath(cache, commit, file)))) toFetch.push(file);
+  const sizeOf = (f: string) => byPath.get(f)?.lfs?.size ?? byPath.get(f)?.size ?? 0;
+  const overallTotal = toFetch.reduce((sum, f) => sum + sizeOf(f), 0);
+  const perFile = new Map<string, number>();
+  let overallDownloaded = 0;
+  const userProgress = ctx.progress;
+  const progressCtx: Context =
+    userProgress === undefined
+      ? ctx
+      : {
+          ...ctx,
+          progress: (e) => {
+            overallDownloaded += e.downloaded - (perFile.get(e.file) ?? 0);
+            perFile.set(e.file, e.downloaded);
+            userProgress({ ...e, overallDownloaded, overallTotal });
+          },
+        };
+  await pool(toFetch, ctx.concurrency, async (file) => {
     const pointer = pointerPath(cache, commit, file);
     if (await exists(pointer)) return;
     const entry = byPath.get(file) as RepoFileEntry;
     // The etag huggingface_hub names blobs by: the LFS sha256, else the git blob sha1.
     const etag = entry.lfs?.sha256 ?? entry.blobId;
-    const blob = await ensureBlob(ctx, cache, {
+    const blob = await ensureBlob(progressCtx, cache, {
       file,
       url: resolveUrl(ctx.endpoint, repoId, commit, file),
       etag,

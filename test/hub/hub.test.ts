@@ -22,6 +22,7 @@ import {
   hubTryDownloadFile,
   LocalEntryNotFoundError,
   PickleOnlyRepositoryError,
+  type ProgressEvent,
   RepositoryNotFoundError,
   resolveModel,
   resolveModelFiles,
@@ -129,8 +130,8 @@ const hubFile = (repo: string, commit: string, path: string) => hub.repos.get(re
 test("fresh download: only the pipeline's files, laid out exactly like huggingface_hub's cache", async () => {
   const opts = fresh();
   const before = hub.log.length;
-  const events: number[] = [];
-  const resolved = await resolvePipelineFiles("org/tiny-pipe", { ...opts, progress: (e) => events.push(e.downloaded) });
+  const events: ProgressEvent[] = [];
+  const resolved = await resolvePipelineFiles("org/tiny-pipe", { ...opts, progress: (e) => events.push(e) });
   assert.equal(resolved.source, "hub");
   assert.equal(resolved.commit, C2);
   assert.deepEqual(resolved.files, [
@@ -169,7 +170,12 @@ test("fresh download: only the pipeline's files, laid out exactly like huggingfa
   const urls = hub.log.slice(before).map((r) => r.url);
   for (const unwanted of [".bin", "fp16", ".ckpt", "README"])
     assert.ok(!urls.some((u) => u.includes(unwanted)), `${unwanted} requested`);
-  assert.ok(events.at(-1)! > 0, "progress was reported");
+  // Progress: per file, and overall for the files the snapshot fetched (the three besides model_index.json).
+  const last = events.at(-1)!;
+  const fetched = resolved.files.slice(1).reduce((n, f) => n + hubFile("org/tiny-pipe", C2, f).length, 0);
+  assert.equal(last.overallTotal, fetched);
+  assert.equal(last.overallDownloaded, fetched);
+  assert.ok(events.some((e) => e.file === "unet/diffusion_pytorch_model.safetensors" && e.done));
 });
 
 test("cached re-use makes no requests at all", async () => {
