@@ -6,7 +6,7 @@
 // a model then never changes under a user between runs, which reprodiff's reproducibility promise
 // wants; `checkForUpdates: true` asks the Hub where the branch points now (huggingface_hub's default).
 // Offline (HF_HUB_OFFLINE=1 or localFilesOnly) only the cache is read, never the network.
-import { readFile, stat } from "node:fs/promises";
+import { readFile, realpath, stat, unlink } from "node:fs/promises";
 import { resolve } from "node:path";
 import { listRepoFiles, type RepoFileEntry, revisionCommit } from "./api.js";
 import {
@@ -22,9 +22,9 @@ import {
   writeNoExist,
   writeRef,
 } from "./cache.js";
-import { type DownloadContext, ensureBlob, type ProgressCallback } from "./download.js";
+import { checkCachedFile, type DownloadContext, ensureBlob, type ProgressCallback } from "./download.js";
 import { type Env, expandPath, hubCacheDir, hubEndpoint, hubToken, isOfflineMode } from "./env.js";
-import { EntryNotFoundError, HubError, LocalEntryNotFoundError } from "./errors.js";
+import { CorruptDownloadError, EntryNotFoundError, HubError, LocalEntryNotFoundError } from "./errors.js";
 import { errorFromResponse, HubNetworkError, hubRequest } from "./http.js";
 import { filterRepoFiles } from "./patterns.js";
 import { isCommitHash, resolveUrl, validateRepoFilePath, validateRepoId, validateRevision } from "./repo.js";
@@ -56,6 +56,11 @@ export interface HubOptions {
   concurrency?: number;
   /** How long to wait for another process downloading the same file (default 30 min). */
   lockTimeoutMs?: number;
+  /**
+   * Re-hash every selected file already in the cache against the hash its blob is named by. A corrupted
+   * blob is downloaded again (online) or reported as a CorruptDownloadError (offline).
+   */
+  verify?: boolean;
 }
 
 interface Context extends DownloadContext {
@@ -164,7 +169,16 @@ export async function hubTryDownloadFile(
   const cachedCommit = isCommitHash(revision) ? revision : await readRef(cache, revision);
   if (cachedCommit !== null && (ctx.offline || !ctx.checkForUpdates || isCommitHash(revision))) {
     const pointer = pointerPath(cache, cachedCommit, file);
-    if (await exists(pointer)) return pointer;
+    if (await exists(pointer)) {
+      const problem = options.verify ? await checkCachedFile(pointer) : null;
+      if (problem === null) return pointer;
+      if (ctx.offline)
+        throw new CorruptDownloadError(
+          `${pointer}: cached file is corrupted (${problem}); delete it and download again`,
+        );
+      await unlink(await realpath(pointer)).catch(() => {});
+      await unlink(pointer).catch(() => {});
+    }
     if (await isKnownMissing(cache, cachedCommit, file)) return null;
   }
   if (ctx.offline) {
@@ -256,6 +270,22 @@ export async function snapshotDownload(repoId: string, options: SnapshotOptions 
     const present = new Set(available);
     const missing = selected.filter((f) => !present.has(f));
     if (missing.length > 0 || (listing === null && available.length === 0)) return { result: null, missing };
+    if (options.verify) {
+      for (const file of selected) {
+        const pointer = pointerPath(cache, commit, file);
+        const problem = await checkCachedFile(pointer);
+        if (problem === null) continue;
+        if (ctx.offline)
+          throw new CorruptDownloadError(
+            `${pointer}: cached file is corrupted (${problem}); delete it and download again`,
+          );
+        // Drop the bad blob and its link; the download below fetches it again.
+        await unlink(await realpath(pointer)).catch(() => {});
+        await unlink(pointer).catch(() => {});
+        missing.push(file);
+      }
+      if (missing.length > 0) return { result: null, missing };
+    }
     return { result: { path: dir, files: [...selected], repoId, commit, source: "cache" }, missing };
   };
 
@@ -294,7 +324,15 @@ export async function snapshotDownload(repoId: string, options: SnapshotOptions 
   const unknown = selected.filter((f) => !byPath.has(f));
   if (unknown.length > 0) throw new EntryNotFoundError(`${repoId}@${revision}: no such file(s): ${unknown.join(", ")}`);
   const toFetch: string[] = [];
-  for (const file of selected) if (!(await exists(pointerPath(cache, commit, file)))) toFetch.push(file);
+  for (const file of selected) {
+    const pointer = pointerPath(cache, commit, file);
+    if (await exists(pointer)) {
+      if (!options.verify || (await checkCachedFile(pointer)) === null) continue;
+      await unlink(await realpath(pointer)).catch(() => {});
+      await unlink(pointer).catch(() => {});
+    }
+    toFetch.push(file);
+  }
   const sizeOf = (f: string) => byPath.get(f)?.lfs?.size ?? byPath.get(f)?.size ?? 0;
   const overallTotal = toFetch.reduce((sum, f) => sum + sizeOf(f), 0);
   const perFile = new Map<string, number>();

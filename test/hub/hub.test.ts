@@ -287,7 +287,7 @@ test("an interrupted download resumes with a Range request, within a run and acr
   const opts2 = fresh();
   const blobs = join(storage(opts2.cacheDir, "org/big"), "blobs");
   mkdirSync(blobs, { recursive: true });
-  writeFileSync(join(blobs, `${sum}.incomplete`), content.subarray(0, 123_456));
+  writeFileSync(join(blobs, `${sum}.reprodiff.incomplete`), content.subarray(0, 123_456));
   const before2 = hub.log.length;
   const again = await resolveModelFiles("org/big", opts2);
   assert.equal(sha256(readFileSync(join(again.path, "diffusion_pytorch_model.safetensors"))), sum);
@@ -298,7 +298,7 @@ test("an interrupted download resumes with a Range request, within a run and acr
       .map((r) => r.range),
     ["bytes=123456-"],
   );
-  assert.ok(!existsSync(join(blobs, `${sum}.incomplete`)));
+  assert.ok(!existsSync(join(blobs, `${sum}.reprodiff.incomplete`)));
 });
 
 test("an aborted download stops cleanly and the next run resumes it", async () => {
@@ -320,7 +320,7 @@ test("an aborted download stops cleanly and the next run resumes it", async () =
   } finally {
     hub.slowMs = 0;
   }
-  const partial = join(storage(opts.cacheDir, "org/big"), "blobs", `${sum}.incomplete`);
+  const partial = join(storage(opts.cacheDir, "org/big"), "blobs", `${sum}.reprodiff.incomplete`);
   assert.ok(existsSync(partial), "the partial download is kept for resuming");
   const before = hub.log.length;
   await resolveModelFiles("org/big", opts);

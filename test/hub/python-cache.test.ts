@@ -122,3 +122,52 @@ test("reprodiff adds to a Python-written cache in place", async () => {
     ),
   );
 });
+
+test("verify: a corrupted cached blob is reported offline and repaired online", async () => {
+  const cacheDir = copyPythonCache("verify");
+  const { writeFileSync, realpathSync } = await import("node:fs");
+  const { CorruptDownloadError, snapshotDownload } = await import("../../src/hub/index.js");
+  const weights = join(
+    cacheDir,
+    "models--org--pipe",
+    "snapshots",
+    COMMIT,
+    "unet",
+    "diffusion_pytorch_model.safetensors",
+  );
+  const good = readFileSync(weights);
+  const bad = Buffer.from(good);
+  bad[100] ^= 1;
+  writeFileSync(realpathSync(weights), bad);
+  const base = { cacheDir, env: { HF_HOME: tmp }, subfolder: "unet" };
+  // Without verify the cache is trusted, as huggingface_hub trusts it.
+  await resolveModelFiles("org/pipe", { ...base, localFilesOnly: true });
+  await assert.rejects(resolveModelFiles("org/pipe", { ...base, localFilesOnly: true, verify: true }), (e: Error) => {
+    assert.ok(e instanceof CorruptDownloadError, String(e));
+    assert.match(
+      e.message,
+      /diffusion_pytorch_model\.safetensors: cached file is corrupted \(sha256 is [0-9a-f]{64}, its blob name says c38339ad/,
+    );
+    return true;
+  });
+  const before = hub.log.length;
+  await resolveModelFiles("org/pipe", { ...base, endpoint: hub.endpoint, verify: true });
+  assert.deepEqual(readFileSync(weights), good);
+  assert.equal(
+    hub.log.slice(before).filter((r) => r.server === "cdn").length,
+    1,
+    "only the bad file was fetched again",
+  );
+  // Online with checkForUpdates the check applies too.
+  writeFileSync(realpathSync(weights), bad);
+  await snapshotDownload("org/pipe", {
+    cacheDir,
+    env: { HF_HOME: tmp },
+    endpoint: hub.endpoint,
+    checkForUpdates: true,
+    verify: true,
+    allowPatterns: "unet/*.safetensors",
+    ignorePatterns: "*fp16*",
+  });
+  assert.deepEqual(readFileSync(weights), good);
+});
