@@ -6,7 +6,7 @@
 // a model then never changes under a user between runs, which reprodiff's reproducibility promise
 // wants; `checkForUpdates: true` asks the Hub where the branch points now (huggingface_hub's default).
 // Offline (HF_HUB_OFFLINE=1 or localFilesOnly) only the cache is read, never the network.
-import { readFile, realpath, stat, unlink } from "node:fs/promises";
+import { realpath, stat, unlink } from "node:fs/promises";
 import { resolve } from "node:path";
 import { listRepoFiles, type RepoFileEntry, revisionCommit } from "./api.js";
 import {
@@ -401,14 +401,4 @@ export async function resolveModel(idOrPath: string, options: SnapshotOptions = 
     return { path: local, files: [...selected], repoId: null, commit: null, source: "local" };
   }
   return snapshotDownload(idOrPath, options);
-}
-
-/** Reads a JSON file of a resolved model. */
-export async function readResolvedJson(model: ResolvedModel, file: string): Promise<unknown> {
-  const path = resolve(model.path, file);
-  try {
-    return JSON.parse(await readFile(path, "utf8"));
-  } catch (e) {
-    throw new HubError(`${path}: cannot read JSON (${(e as Error).message})`);
-  }
 }
