@@ -150,6 +150,15 @@ test("bad folders and options fail clearly", async () => {
   await assert.rejects(UNet2DModel.fromPretrained(bad), /config\.json: not valid JSON/);
 });
 
+test("a repository id goes to the Hub cache (offline here: a clear error, no network)", async () => {
+  await assert.rejects(
+    UNet2DModel.fromPretrained("google/ddpm-cifar10-32", {
+      hub: { localFilesOnly: true, cacheDir: join(tmpRoot, "empty-cache") },
+    }),
+    /google\/ddpm-cifar10-32@main: not in the cache/,
+  );
+});
+
 test("loadModel dispatches on _class_name", async () => {
   const model = await loadModel(fixturePath("models", "autoencoder_kl_tiny"));
   assert.equal(model.constructor.name, "AutoencoderKL");
