@@ -1,6 +1,8 @@
-// erf: a Taylor series around 0 for |x| < 1, and 1 − e^(−x²)·F(x) for 1 <= |x| < 6 with
-// F(x) = e^(x²)·erfc(x) (smooth, ~1/(x√π)) as Chebyshev expansions on four intervals whose
-// coefficients come from scripts/gen-math-constants.py (mpmath). erf(x) rounds to ±1 for |x| >= 6.
+// erf: a Taylor series around 0 for |x| < 0.75; erf(1) + t·g(t) with t = |x| − 1 (exact) for
+// 0.75 <= |x| < 1.25; and 1 − e^(−x²)·F(x) for 1.25 <= |x| < 6 with F(x) = e^(x²)·erfc(x) (smooth,
+// ~1/(x√π)). g and F are Chebyshev expansions whose coefficients come from
+// scripts/gen-math-constants.py (mpmath). erf(x) rounds to ±1 for |x| >= 6.
+import { chebyshev } from "./chebyshev.js";
 import { exp } from "./exp.js";
 
 const TWO_OVER_SQRT_PI_MINUS_1 = 0.12837916709551256; // 2/√π − 1
@@ -42,32 +44,32 @@ const F_4 = [
   1.7163606034107875e-14, -1.78312328246982e-15, 1.8317656039700646e-16, -1.8612907223455743e-17,
   1.8711449368629293e-18, -1.8441650253267154e-19,
 ];
+// (erf(1 + t) − erf(1))/t on t in [−0.25, 0.25], and erf(1) split in two.
+const G_1 = Float64Array.from([
+  0.4193313376161358, -0.1029634595659274, 0.004190632061726104, 0.0002715656902278451, -3.309407979196458e-5,
+  2.5027287563656234e-7, 1.1383075403112406e-7, -4.3938108680052665e-9, -2.231039018008252e-10, 1.776741386951241e-11,
+  1.6561420322159738e-13, -4.547011845047887e-14, 5.105640520241574e-16, 8.44863594435888e-17, -2.3963174997978063e-18,
+]);
+const ERF1_HI = 0.8427007929497149;
+const ERF1_LO = -2.4801011789118602e-17;
 const F_COEFFS = [Float64Array.from(F_1), Float64Array.from(F_2), Float64Array.from(F_3), Float64Array.from(F_4)];
-
-/** Clenshaw summation of Σ c_k T_k(t). */
-function chebyshev(c: Float64Array, t: number): number {
-  let b1 = 0;
-  let b2 = 0;
-  const t2 = 2 * t;
-  for (let k = c.length - 1; k >= 1; k--) {
-    const b0 = c[k] + t2 * b1 - b2;
-    b2 = b1;
-    b1 = b0;
-  }
-  return c[0] + t * b1 - b2;
-}
 
 /** The error function; erf(±Infinity) = ±1. */
 export function erf(x: number): number {
   if (Number.isNaN(x)) return x;
   const ax = Math.abs(x);
   if (ax < 3.725290298461914e-9) return x + TWO_OVER_SQRT_PI_MINUS_1 * x; // |x| < 2^-28 (keeps −0)
-  if (ax < 1) {
+  if (ax < 0.75) {
     // erf(x) = x + x·(2/√π − 1) + (2/√π)·x·Σ_{n>=1}: the exact leading x keeps the final rounding the main error.
     const z = x * x;
     let s = TAYLOR[TAYLOR_TERMS - 1];
     for (let n = TAYLOR_TERMS - 2; n >= 0; n--) s = TAYLOR[n] + z * s;
     return x + (TWO_OVER_SQRT_PI_MINUS_1 * x + (1 + TWO_OVER_SQRT_PI_MINUS_1) * (x * (z * s)));
+  }
+  if (ax < 1.25) {
+    const t = ax - 1;
+    const r = ERF1_HI + (ERF1_LO + t * chebyshev(G_1, 4 * t));
+    return x < 0 ? -r : r;
   }
   if (ax >= 6) return x < 0 ? -1 : 1;
   let f: number;

@@ -9,7 +9,7 @@
  *   returns r·cos θ and keeps r·sin θ in the generator for the next request (also in a later call).
  */
 import type { Generator } from "./generator.js";
-import { normalFill16F32 } from "./libm/cephes-f32.js";
+import { normalFillBlocksF32 } from "./libm/cephes-f32.js";
 import { glibcLog } from "./libm/glibc-log.js";
 import { glibcCos, glibcSin } from "./libm/glibc-sincos.js";
 
@@ -54,10 +54,10 @@ export function fillNormal(generator: Generator, out: Float32Array | Float64Arra
   const engine = generator.engine;
   if (out instanceof Float32Array) {
     engine.fillUniform24(out, 0, n);
-    for (let i = 0; i + 16 <= n; i += 16) normalFill16F32(out, i);
+    normalFillBlocksF32(out, 0, n);
     if (n % 16 !== 0) {
       engine.fillUniform24(out, n - 16, 16);
-      normalFill16F32(out, n - 16);
+      normalFillBlocksF32(out, n - 16, n);
     }
   } else {
     engine.fillUniform53(out, 0, n);

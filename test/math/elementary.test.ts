@@ -13,9 +13,9 @@ const BOUNDS: [string, (...a: number[]) => number, number, number][] = [
   ["log1p", log1p, 1, 1],
   ["sin", sin, 1, 1],
   ["cos", cos, 1, 1],
-  ["tanh", tanh, 1, 2.5],
-  ["erf", erf, 1, 1.6],
-  ["sigmoid", sigmoid, 1, 2.5],
+  ["tanh", tanh, 1, 1],
+  ["erf", erf, 1, 1],
+  ["sigmoid", sigmoid, 1, 1.5],
   ["pow", pow, 2, 1],
 ];
 

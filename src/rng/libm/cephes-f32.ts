@@ -5,7 +5,8 @@
  * (`log256_ps`, `sincos256_ps`) in float32, and the GCC build of the Linux wheels fuses a fixed set
  * of its multiply/adds into FMA. Every step below is one float32 operation (`Math.fround` after
  * each double op, exact for a single +,-,*,sqrt of floats) or one fused step (`fma32`), in the order
- * and with the fusion that reproduce the compiled kernel; see /work/shared/golden/rng/README.md.
+ * and with the fusion that reproduce the compiled kernel (found empirically against torch 1.13.1's
+ * output; the fixtures in test/fixtures/rng pin it down).
  */
 import { fma32 } from "./fma32.js";
 
@@ -116,13 +117,99 @@ export function cephesSincosf(x: number, out: Float64Array): void {
   out[1] = c;
 }
 
+/**
+ * In-place Box–Muller of every full block of 16 in `data[start .. end)` holding float32 uniforms:
+ * in each block the first 8 give the radius (from 1 - u), the second 8 the angle; cos fills the
+ * first half and sin the second.
+ *
+ * The arithmetic of `cephesLogf` / `cephesSincosf` inlined by hand (engines do not inline two dozen
+ * calls per value, and a call returning a double allocates), with each fused step written as
+ * `fround(a*b + c)`. That form can in general round twice (see `fma32`), but the kernel's inputs
+ * are only 2^24 possible values each (1 - u and float32(2π)·u for u = k·2^-24), and an exhaustive
+ * run over all of them found no input where it differs from the exact fused step;
+ * test/rng/cephes.test.ts repeats that comparison (sampled by default, all 2^24 with
+ * RNG_EXHAUSTIVE=1).
+ */
+export function normalFillBlocksF32(data: Float32Array, start: number, end: number): void {
+  for (let i = start; i + 16 <= end; i += 16) {
+    for (let j = i; j < i + 8; j++) {
+      // ---- log(1 - u) ----
+      f32Box[0] = 1 - data[j]; // exact: u has 24 bits and 1 - u >= 2^-24
+      const bits = u32Box[0];
+      let e = ((bits >>> 23) - 127 + 1) | 0;
+      u32Box[0] = (bits & 0x807fffff) | 0x3f000000;
+      const m = f32Box[0];
+      let x: number;
+      if (m < SQRTHF) {
+        e -= 1;
+        x = m - 1 + m;
+      } else {
+        x = m - 1;
+      }
+      const z = fround(x * x);
+      let y = LOG_P0;
+      y = fround(y * x + LOG_P1);
+      y = fround(y * x + LOG_P2);
+      y = fround(y * x + LOG_P3);
+      y = fround(y * x + LOG_P4);
+      y = fround(y * x + LOG_P5);
+      y = fround(y * x + LOG_P6);
+      y = fround(y * x + LOG_P7);
+      y = fround(y * x + LOG_P8);
+      y = fround(y * x);
+      const eq1 = fround(e * LOG_Q1);
+      y = fround(y * z + eq1);
+      y = fround(z * -0.5 + y);
+      x = fround(x + y);
+      const logU1 = fround(e * LOG_Q2 + x);
+      const radius = fround(Math.sqrt(-2 * logU1)); // -2·log is exact in float32
+
+      // ---- sin/cos(2π·u2), θ >= 0 ----
+      const theta = fround(TWO_PI_F32 * data[j + 8]);
+      let q = Math.trunc(fround(theta * FOPI));
+      q = (q + 1) & ~1;
+      let xr = theta;
+      xr = fround(q * MINUS_DP1 + xr);
+      xr = fround(q * MINUS_DP2 + xr);
+      xr = fround(q * MINUS_DP3 + xr);
+      const zz = fround(xr * xr);
+      let yc = COS_P0;
+      yc = fround(yc * zz + COS_P1);
+      yc = fround(yc * zz + COS_P2);
+      yc = fround(yc * zz);
+      const halfZ = -fround(zz * 0.5);
+      yc = fround(yc * zz + halfZ);
+      yc = fround(yc + 1);
+      let ys = SIN_P0;
+      ys = fround(ys * zz + SIN_P1);
+      ys = fround(ys * zz + SIN_P2);
+      ys = fround(ys * zz);
+      ys = fround(ys * xr + xr);
+
+      let sin: number;
+      let cos: number;
+      if ((q & 2) === 0) {
+        sin = ys;
+        cos = yc;
+      } else {
+        sin = yc;
+        cos = ys;
+      }
+      if ((q & 4) !== 0) sin = -sin;
+      if (((q - 2) & 4) === 0) cos = -cos;
+      data[j] = radius * cos;
+      data[j + 8] = radius * sin;
+    }
+  }
+}
+
 const sincosOut = new Float64Array(2);
 
 /**
- * In-place Box–Muller of `data[i .. i+16)` holding float32 uniforms: the first 8 give the radius
- * (from 1 - u), the second 8 the angle; cos fills the first half and sin the second.
+ * Reference form of one block of `normalFillBlocksF32`, written with the separate log and sincos
+ * functions; tests check that both agree.
  */
-export function normalFill16F32(data: Float32Array, i: number): void {
+export function normalFill16F32Reference(data: Float32Array, i: number): void {
   for (let j = 0; j < 8; j++) {
     const u1 = fround(1 - data[i + j]);
     const u2 = data[i + j + 8];

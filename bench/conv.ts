@@ -1,0 +1,102 @@
+// 3x3 convolutions of google/ddpm-cifar10-32 (batch 1, pad 1): GFLOP/s of the wasm backend with 1 and 2
+// threads (weights pre-packed, warm-up excluded, median of several runs), next to PyTorch's figure measured
+// in the same run when /usr/bin/python3 has torch. Usage: npm run bench conv
+import { spawnSync } from "node:child_process";
+import { performance } from "node:perf_hooks";
+import { getBackend, setNumThreads } from "../src/engine/index.js";
+import { Tensor } from "../src/tensor/tensor.js";
+
+const SHAPES: [number, number, number, number][] = [
+  [128, 128, 32, 32],
+  [256, 256, 16, 16],
+  [512, 256, 8, 8],
+  [256, 256, 4, 4],
+];
+const THREADS = [1, 2];
+const MIN_RUNS = 7;
+const MIN_SECONDS = 0.4;
+
+function random(n: number, seed: number): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s / 2 ** 32 - 0.5;
+  }
+  return out;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function timeIt(fn: () => void): number {
+  fn();
+  fn();
+  const times: number[] = [];
+  const start = performance.now();
+  while (times.length < MIN_RUNS || performance.now() - start < MIN_SECONDS * 1000) {
+    const t0 = performance.now();
+    fn();
+    times.push((performance.now() - t0) / 1000);
+  }
+  return median(times);
+}
+
+const TORCH_SCRIPT = `
+import json, sys, time, torch
+import torch.nn.functional as F
+shapes = json.loads(sys.argv[1]); threads = json.loads(sys.argv[2])
+res = {}
+with torch.no_grad():
+  for t in threads:
+    torch.set_num_threads(t)
+    for (cin, cout, h, w) in shapes:
+      x = torch.randn(1, cin, h, w); wt = torch.randn(cout, cin, 3, 3); b = torch.randn(cout)
+      for _ in range(3): F.conv2d(x, wt, b, padding=1)
+      times = []; start = time.perf_counter()
+      while len(times) < ${MIN_RUNS} or time.perf_counter() - start < ${MIN_SECONDS}:
+        t0 = time.perf_counter(); F.conv2d(x, wt, b, padding=1); times.append(time.perf_counter() - t0)
+      times.sort(); res[f"{cin},{cout},{h},{w},{t}"] = times[len(times)//2]
+print(json.dumps(res))
+`;
+
+function torchTimes(): Record<string, number> | null {
+  const run = spawnSync("/usr/bin/python3", ["-c", TORCH_SCRIPT, JSON.stringify(SHAPES), JSON.stringify(THREADS)], {
+    encoding: "utf8",
+  });
+  if (run.status !== 0) {
+    console.log(
+      `torch: not measured (${(run.stderr || run.error?.message || "python3 failed").trim().split("\n").pop()})`,
+    );
+    return null;
+  }
+  return JSON.parse(run.stdout.trim().split("\n").pop() ?? "{}");
+}
+
+const wasm = getBackend();
+if (wasm.name !== "wasm") throw new Error(`bench: the wasm backend is not active here (active: ${wasm.name})`);
+const torch = torchTimes();
+const gflops = (flops: number, s: number) => flops / s / 1e9;
+
+console.log("(Cin,Cout,H,W)      threads  wasm GFLOP/s  torch GFLOP/s  wasm/torch  vs 1 thread");
+for (const [cin, cout, h, w] of SHAPES) {
+  const x = Tensor.from(random(cin * h * w, 1), [1, cin, h, w]);
+  const weight = Tensor.from(random(cout * cin * 9, 2), [cout, cin, 3, 3]);
+  const bias = Tensor.from(random(cout, 3), [cout]);
+  const flops = 2 * cout * cin * 9 * h * w;
+  let single = 0;
+  for (const t of THREADS) {
+    setNumThreads(t);
+    const seconds = timeIt(() => wasm.conv2d(x, weight, bias, { padding: 1 }));
+    const ours = gflops(flops, seconds);
+    if (t === 1) single = ours;
+    const theirs = torch ? gflops(flops, torch[`${cin},${cout},${h},${w},${t}`]) : Number.NaN;
+    const label = `(${cin},${cout},${h},${w})`.padEnd(20);
+    console.log(
+      `${label}${String(t).padStart(7)}  ${ours.toFixed(1).padStart(12)}  ${torch ? theirs.toFixed(1).padStart(13) : "            -"}  ${torch ? (ours / theirs).toFixed(2).padStart(10) : "         -"}  ${(ours / single).toFixed(2).padStart(10)}x`,
+    );
+  }
+}

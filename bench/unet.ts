@@ -1,0 +1,70 @@
+// The full google/ddpm-cifar10-32 UNet2DModel (35.7 M parameters, 12.44 GFLOP per forward at batch 1)
+// with seeded random weights: ms per forward for 1 and 2 threads, and peak RSS.
+// Runs: REPRODIFF_BENCH_RUNS (default 3) timed forwards after one warm-up, per thread count.
+// Backend: the engine's default, or REPRODIFF_BENCH_BACKEND=wasm|reference.
+// The same module in PyTorch + Diffusers: bench/unet_diffusers.py.
+
+import { getNumThreads, ops, setBackend, setNumThreads } from "../src/engine/index.js";
+import { UNet2DModel } from "../src/models/unet2d.js";
+import { Generator, randn } from "../src/rng/index.js";
+
+const DDPM_CIFAR10_32 = {
+  _class_name: "UNet2DModel",
+  act_fn: "silu",
+  attention_head_dim: null,
+  block_out_channels: [128, 256, 256, 256],
+  center_input_sample: false,
+  down_block_types: ["DownBlock2D", "AttnDownBlock2D", "DownBlock2D", "DownBlock2D"],
+  downsample_padding: 0,
+  flip_sin_to_cos: false,
+  freq_shift: 1,
+  in_channels: 3,
+  layers_per_block: 2,
+  mid_block_scale_factor: 1,
+  norm_eps: 1e-6,
+  norm_num_groups: 32,
+  out_channels: 3,
+  sample_size: 32,
+  time_embedding_type: "positional",
+  up_block_types: ["UpBlock2D", "UpBlock2D", "AttnUpBlock2D", "UpBlock2D"],
+};
+const GFLOP_PER_FORWARD = 12.44;
+
+const runs = Number(process.env.REPRODIFF_BENCH_RUNS ?? 3);
+const backendName = process.env.REPRODIFF_BENCH_BACKEND;
+if (backendName !== undefined) setBackend(backendName);
+const generator = new Generator().manualSeed(0);
+const t0 = performance.now();
+const unet = UNet2DModel.fromConfig(DDPM_CIFAR10_32, { generator });
+const initMs = performance.now() - t0;
+const x = randn([1, 3, 32, 32], { generator });
+const weightBytes = unet.numParameters * 4;
+console.log(
+  `backend: ${ops.name}; parameters: ${(unet.numParameters / 1e6).toFixed(2)} M (${(weightBytes / 2 ** 20).toFixed(1)} MiB float32); random init ${initMs.toFixed(0)} ms`,
+);
+console.log("| threads | ms / forward (median) | runs (ms) | GFLOP/s |");
+console.log("|---|---|---|---|");
+let reference: Float32Array | null = null;
+for (const threads of [1, 2]) {
+  setNumThreads(threads);
+  const { sample } = await unet.forward(x, 500);
+  // Every thread count must give the same bits.
+  if (reference === null) reference = sample.data;
+  else if (!sample.data.every((v, i) => Object.is(v, reference![i])))
+    throw new Error(`${threads} threads changed the output bits`);
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    await unet.forward(x, 500);
+    times.push(performance.now() - start);
+  }
+  const sorted = [...times].sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)];
+  console.log(
+    `| ${getNumThreads()} | ${median.toFixed(0)} | ${times.map((t) => t.toFixed(0)).join(", ")} | ${(GFLOP_PER_FORWARD / (median / 1000)).toFixed(2)} |`,
+  );
+}
+const maxRssKiB = process.resourceUsage().maxRSS;
+console.log(
+  `peak RSS: ${(maxRssKiB / 1024).toFixed(0)} MiB = ${((maxRssKiB * 1024) / weightBytes).toFixed(2)}x the float32 weights`,
+);

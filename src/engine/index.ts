@@ -1,0 +1,122 @@
+// The engine's front door: `ops` forwards every op to the active backend, chosen by name from a small
+// registry ("reference" is always registered; the wasm backend registers itself when it loads), and the
+// engine-wide thread count that multi-threaded backends read. Threads never change results (docs/NUMERICS.md).
+import type { Backend } from "./backend.js";
+import { referenceBackend } from "./reference/index.js";
+import { createWasmBackend } from "./wasm/index.js";
+
+export type { AttentionOptions, Backend, Conv2dOptions, F32, TimestepEmbeddingOptions } from "./backend.js";
+export { ReferenceBackend, referenceBackend } from "./reference/index.js";
+
+const OP_NAMES = [
+  "conv2d",
+  "linear",
+  "matmul",
+  "groupNorm",
+  "layerNorm",
+  "softmax",
+  "attention",
+  "silu",
+  "gelu",
+  "geluTanh",
+  "quickGelu",
+  "geglu",
+  "add",
+  "sub",
+  "mul",
+  "div",
+  "affine",
+  "concat",
+  "permute",
+  "narrow",
+  "upsampleNearest2x",
+  "avgPool2x2",
+  "timestepEmbedding",
+] as const satisfies readonly Exclude<keyof Backend, "name">[];
+
+const registry = new Map<string, Backend>([[referenceBackend.name, referenceBackend]]);
+let active: Backend = referenceBackend;
+
+// The wasm backend registers itself where WebAssembly SIMD exists, and becomes the default where it can
+// also use threads (SharedArrayBuffer); it reads the engine's thread count at each op.
+const wasm = createWasmBackend(referenceBackend, () => getNumThreads());
+if (wasm !== null) {
+  registry.set(wasm.name, wasm);
+  if (typeof SharedArrayBuffer !== "undefined") active = wasm;
+}
+
+function checkBackend(backend: Backend): void {
+  if (backend === null || typeof backend !== "object" || typeof backend.name !== "string" || backend.name === "") {
+    throw new TypeError("a backend must be an object with a non-empty string name");
+  }
+  const missing = OP_NAMES.filter((op) => typeof backend[op] !== "function");
+  if (missing.length > 0) throw new TypeError(`backend "${backend.name}" does not implement: ${missing.join(", ")}`);
+}
+
+/** Adds (or replaces) a backend under its name without activating it. */
+export function registerBackend(backend: Backend): void {
+  checkBackend(backend);
+  registry.set(backend.name, backend);
+  if (active.name === backend.name) active = backend;
+}
+
+/** Names of the registered backends. */
+export function listBackends(): string[] {
+  return [...registry.keys()];
+}
+
+/** Activates a registered backend by name, or registers and activates a backend object. */
+export function setBackend(nameOrBackend: string | Backend): void {
+  if (typeof nameOrBackend === "string") {
+    const found = registry.get(nameOrBackend);
+    if (found === undefined) {
+      throw new RangeError(
+        `unknown backend ${JSON.stringify(nameOrBackend)}; registered: ${[...registry.keys()].join(", ")}`,
+      );
+    }
+    active = found;
+    return;
+  }
+  registerBackend(nameOrBackend);
+  active = nameOrBackend;
+}
+
+/** The backend `ops` currently forwards to. */
+export function getBackend(): Backend {
+  return active;
+}
+
+/** The op set, forwarding each call to the active backend at call time. */
+export const ops: Backend = (() => {
+  const forwarder: Record<string, unknown> = {};
+  Object.defineProperty(forwarder, "name", { get: () => active.name, enumerable: true });
+  for (const op of OP_NAMES) {
+    forwarder[op] = (...args: unknown[]) => (active[op] as (...a: unknown[]) => unknown).apply(active, args);
+  }
+  return forwarder as unknown as Backend;
+})();
+
+function detectCores(): number {
+  const nav = (globalThis as { navigator?: { hardwareConcurrency?: unknown } }).navigator;
+  const n = nav?.hardwareConcurrency;
+  if (typeof n === "number" && Number.isSafeInteger(n) && n > 0) return n;
+  // Node 20 has no navigator; the wasm backend knows the cores from its platform host.
+  return wasm?.hostCores ?? 1;
+}
+
+let numThreads: number | null = null;
+
+/**
+ * Sets the number of threads multi-threaded backends may use (results never depend on it). The default is
+ * the number of available cores (navigator.hardwareConcurrency in browsers and Node 21+, else 1).
+ */
+export function setNumThreads(n: number): void {
+  if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 1) {
+    throw new RangeError(`setNumThreads: expected a positive integer, got ${String(n)}`);
+  }
+  numThreads = n;
+}
+
+export function getNumThreads(): number {
+  return numThreads ?? detectCores();
+}

@@ -1,0 +1,554 @@
+import { Tensor } from "../../tensor/tensor.js";
+import type { AttentionOptions, Backend, Conv2dOptions, F32, TimestepEmbeddingOptions } from "../backend.js";
+import { referenceBackend } from "../reference/index.js";
+import { PackedWeights, runGemm } from "./gemm.js";
+import { A_PACKED, A_ROWS, B_COLS, B_IM2COL, B_PACKED, B_ROWS, CTRL_COUNTER, JOB_NORM, JOB_SOFTMAX } from "./layout.js";
+import { WasmRuntime } from "./runtime.js";
+
+/** Largest attention score buffer (floats) held at once; heads beyond it are processed in groups. */
+const SCORE_FLOATS = 16 * 1024 * 1024;
+
+function fmt(shape: readonly number[]): string {
+  return `[${shape.join(", ")}]`;
+}
+
+function checkF32(t: F32, what: string): void {
+  if (t.dtype !== "float32") throw new TypeError(`wasm backend: ${what} must be float32, got ${t.dtype}`);
+}
+
+function normalizePadding(p: Conv2dOptions["padding"]): [number, number, number, number] {
+  const pad: [number, number, number, number] =
+    typeof p === "number" || p === undefined ? [p ?? 0, p ?? 0, p ?? 0, p ?? 0] : [p[0], p[1], p[2], p[3]];
+  if (pad.some((v) => !Number.isInteger(v) || v < 0))
+    throw new RangeError(`conv2d: invalid padding ${JSON.stringify(p)}`);
+  return pad;
+}
+
+/**
+ * The fast backend: conv2d, linear and matmul run as WebAssembly SIMD GEMMs over a thread pool,
+ * bit-identical to the reference backend (docs/NUMERICS.md R2) for every thread count. Ops without a
+ * wasm kernel delegate to `fallback` (the reference backend).
+ */
+export class WasmBackend implements Backend {
+  readonly name = "wasm";
+  private readonly rt: WasmRuntime;
+  private readonly packed: PackedWeights;
+
+  /**
+   * @param fallback serves the ops without a wasm kernel and degenerate shapes (the reference backend).
+   * @param threads the thread count for each op, read at call time (the engine's `getNumThreads`).
+   */
+  constructor(
+    private readonly fallback: Backend = referenceBackend,
+    private readonly threads: () => number = WasmRuntime.cores,
+  ) {
+    this.rt = WasmRuntime.get();
+    this.packed = new PackedWeights(this.rt);
+  }
+
+  /** Logical cores available here (Node: os.availableParallelism(); browsers: hardwareConcurrency). */
+  get hostCores(): number {
+    return WasmRuntime.cores();
+  }
+
+  /** Why the backend runs single-threaded here, or null when it can use threads. */
+  get singleThreadReason(): string | null {
+    return this.rt.singleThreadReason;
+  }
+
+  /** Picks up the engine's thread count (it takes effect on the next op) and returns the heap. */
+  private begin(): WasmRuntime["heap"] {
+    this.rt.setThreads(this.threads());
+    return this.rt.heap;
+  }
+
+  /** Threads (the caller included) that took part in the most recent wasm job. */
+  get lastThreads(): number {
+    return this.rt.lastThreads;
+  }
+
+  conv2d(x: F32, weight: F32, bias: F32 | null, options: Conv2dOptions = {}): F32 {
+    checkF32(x, "conv2d input");
+    checkF32(weight, "conv2d weight");
+    if (x.ndim !== 4 || weight.ndim !== 4) {
+      throw new RangeError(
+        `conv2d: expected x [N, Cin, H, W] and weight [Cout, Cin, kh, kw], got ${fmt(x.shape)} and ${fmt(weight.shape)}`,
+      );
+    }
+    const [n, cin, h, w] = x.shape;
+    const [cout, wcin, kh, kw] = weight.shape;
+    if (wcin !== cin)
+      throw new RangeError(`conv2d: input has ${cin} channels but weight ${fmt(weight.shape)} expects ${wcin}`);
+    if (bias !== null) {
+      checkF32(bias, "conv2d bias");
+      if (bias.size !== cout || bias.ndim !== 1)
+        throw new RangeError(`conv2d: bias ${fmt(bias.shape)} does not match ${cout} output channels`);
+    }
+    const stride = options.stride ?? 1;
+    if (!Number.isInteger(stride) || stride < 1) throw new RangeError(`conv2d: invalid stride ${stride}`);
+    const [pt, pb, pl, pr] = normalizePadding(options.padding);
+    const hp = h + pt + pb;
+    const wp = w + pl + pr;
+    const ho = Math.floor((hp - kh) / stride) + 1;
+    const wo = Math.floor((wp - kw) / stride) + 1;
+    if (hp < kh || wp < kw || ho < 1 || wo < 1) {
+      throw new RangeError(`conv2d: kernel ${kh}x${kw} does not fit the padded input ${hp}x${wp}`);
+    }
+    const k = cin * kh * kw;
+    if (n === 0 || cout === 0 || k === 0) return this.fallback.conv2d(x, weight, bias, options);
+
+    const heap = this.begin();
+    const a = this.packed.conv(weight);
+    const biasPtr = bias === null ? 0 : this.packed.bias(bias);
+    const plane = hp * wp;
+    // Zero-padded copy, so padded taps are real +0 inputs; 16 floats of slack for the stride-2 loads.
+    const xpLen = n * cin * plane + 16;
+    const xp = heap.alloc(xpLen * 4);
+    const outLen = n * cout * ho * wo;
+    const out = heap.alloc(outLen * 4);
+    try {
+      const view = heap.f32(xp, xpLen);
+      if (pt + pb + pl + pr === 0) {
+        view.set(x.data);
+        view.fill(0, x.size);
+      } else {
+        // Stage the input in the output buffer when it fits, else in a temporary, then pad in wasm.
+        const stage = outLen >= x.size ? out : heap.alloc(x.size * 4);
+        heap.f32(stage, x.size).set(x.data);
+        this.rt.kernels.padPlanes(stage, xp, n * cin, h, w, hp, wp, pt, pl);
+        heap.f32(xp + n * cin * plane * 4, 16).fill(0);
+        if (stage !== out) heap.free(stage);
+      }
+      runGemm(
+        this.rt,
+        {
+          M: cout,
+          N: ho * wo,
+          K: k,
+          batch: n,
+          aMode: A_PACKED,
+          a,
+          lda: k,
+          aBatch: 0,
+          bMode: B_IM2COL,
+          b: xp,
+          ldb: 0,
+          bBatch: cin * plane,
+          c: out,
+          ldc: ho * wo,
+          cBatch: cout * ho * wo,
+          biasRow: biasPtr,
+          biasCol: 0,
+          wp,
+          plane,
+          kh,
+          kw,
+          stride,
+          wo,
+        },
+        true,
+        false,
+      );
+      return Tensor.from(heap.f32(out, outLen).slice(), [n, cout, ho, wo]);
+    } finally {
+      heap.free(out);
+      heap.free(xp);
+    }
+  }
+
+  linear(x: F32, weight: F32, bias: F32 | null): F32 {
+    checkF32(x, "linear input");
+    checkF32(weight, "linear weight");
+    if (weight.ndim !== 2) throw new RangeError(`linear: weight must be [out, in], got ${fmt(weight.shape)}`);
+    const [outF, inF] = weight.shape;
+    if (x.ndim < 1 || x.shape[x.ndim - 1] !== inF) {
+      throw new RangeError(
+        `linear: input ${fmt(x.shape)} does not end in ${inF} features (weight ${fmt(weight.shape)})`,
+      );
+    }
+    if (bias !== null) {
+      checkF32(bias, "linear bias");
+      if (bias.size !== outF || bias.ndim !== 1)
+        throw new RangeError(`linear: bias ${fmt(bias.shape)} does not match ${outF} outputs`);
+    }
+    const rows = x.size / Math.max(inF, 1);
+    if (rows === 0 || outF === 0 || inF === 0) return this.fallback.linear(x, weight, bias);
+    const heap = this.begin();
+    const b = this.packed.linear(weight);
+    const biasPtr = bias === null ? 0 : this.packed.bias(bias);
+    const xs = heap.alloc(x.size * 4);
+    const outLen = rows * outF;
+    const out = heap.alloc(outLen * 4);
+    try {
+      heap.f32(xs, x.size).set(x.data);
+      runGemm(
+        this.rt,
+        {
+          M: rows,
+          N: outF,
+          K: inF,
+          batch: 1,
+          aMode: A_ROWS,
+          a: xs,
+          lda: inF,
+          aBatch: 0,
+          bMode: B_PACKED,
+          b,
+          ldb: inF,
+          bBatch: 0,
+          c: out,
+          ldc: outF,
+          cBatch: 0,
+          biasRow: 0,
+          biasCol: biasPtr,
+          wp: 0,
+          plane: 0,
+          kh: 0,
+          kw: 0,
+          stride: 0,
+          wo: 0,
+        },
+        false,
+        true,
+      );
+      return Tensor.from(heap.f32(out, outLen).slice(), [...x.shape.slice(0, -1), outF]);
+    } finally {
+      heap.free(out);
+      heap.free(xs);
+    }
+  }
+
+  matmul(a: F32, b: F32): F32 {
+    checkF32(a, "matmul a");
+    checkF32(b, "matmul b");
+    if (a.ndim < 2 || a.ndim !== b.ndim)
+      throw new RangeError(`matmul: need equal ranks >= 2, got ${fmt(a.shape)} and ${fmt(b.shape)}`);
+    const r = a.ndim;
+    const [m, k] = [a.shape[r - 2], a.shape[r - 1]];
+    const [kb, nCols] = [b.shape[r - 2], b.shape[r - 1]];
+    const batchShape = a.shape.slice(0, -2);
+    if (kb !== k || batchShape.some((d, i) => d !== b.shape[i])) {
+      throw new RangeError(`matmul: shapes ${fmt(a.shape)} and ${fmt(b.shape)} do not match`);
+    }
+    const batch = batchShape.reduce((p, d) => p * d, 1);
+    if (batch === 0 || m === 0 || nCols === 0 || k === 0) return this.fallback.matmul(a, b);
+    return this.gemmRows(a.data, b.data, batch, m, nCols, k, [...batchShape, m, nCols]);
+  }
+
+  /** C[batch][m][n] = A[batch][m][k] · B[batch][k][n], both row-major, copied into wasm memory. */
+  private gemmRows(
+    aData: Float32Array,
+    bData: Float32Array,
+    batch: number,
+    m: number,
+    n: number,
+    k: number,
+    shape: number[],
+  ): F32 {
+    const heap = this.begin();
+    const ap = heap.alloc(aData.length * 4);
+    const bp = heap.alloc(bData.length * 4);
+    const outLen = batch * m * n;
+    const out = heap.alloc(outLen * 4);
+    try {
+      heap.f32(ap, aData.length).set(aData);
+      heap.f32(bp, bData.length).set(bData);
+      runGemm(
+        this.rt,
+        {
+          M: m,
+          N: n,
+          K: k,
+          batch,
+          aMode: A_ROWS,
+          a: ap,
+          lda: k,
+          aBatch: m * k,
+          bMode: B_ROWS,
+          b: bp,
+          ldb: n,
+          bBatch: k * n,
+          c: out,
+          ldc: n,
+          cBatch: m * n,
+          biasRow: 0,
+          biasCol: 0,
+          wp: 0,
+          plane: 0,
+          kh: 0,
+          kw: 0,
+          stride: 0,
+          wo: 0,
+        },
+        false,
+        false,
+      );
+      return Tensor.from(heap.f32(out, outLen).slice(), shape);
+    } finally {
+      heap.free(out);
+      heap.free(bp);
+      heap.free(ap);
+    }
+  }
+
+  groupNorm(x: F32, numGroups: number, weight: F32 | null, bias: F32 | null, eps: number): F32 {
+    checkF32(x, "groupNorm input");
+    if (x.ndim < 2) throw new RangeError(`groupNorm: x must be [N, C, ...], got ${fmt(x.shape)}`);
+    const [n, c] = x.shape;
+    if (!Number.isInteger(numGroups) || numGroups < 1 || c % numGroups !== 0) {
+      throw new RangeError(`groupNorm: ${c} channels of x ${fmt(x.shape)} do not divide into ${numGroups} groups`);
+    }
+    const spatial = x.shape.slice(2).reduce((p, d) => p * d, 1);
+    const perGroup = (c / numGroups) * spatial;
+    if (!this.affineOk(weight, c) || !this.affineOk(bias, c) || perGroup === 0 || n === 0 || !Number.isFinite(eps)) {
+      return this.fallback.groupNorm(x, numGroups, weight, bias, eps);
+    }
+    return this.norm(x, n * numGroups, perGroup, numGroups, c / numGroups, spatial, weight, bias, eps);
+  }
+
+  layerNorm(x: F32, weight: F32 | null, bias: F32 | null, eps: number): F32 {
+    checkF32(x, "layerNorm input");
+    const d = x.ndim === 0 ? 0 : x.shape[x.ndim - 1];
+    if (d === 0 || x.size === 0 || !this.affineOk(weight, d) || !this.affineOk(bias, d) || !Number.isFinite(eps)) {
+      return this.fallback.layerNorm(x, weight, bias, eps);
+    }
+    return this.norm(x, x.size / d, d, 1, 0, 1, weight, bias, eps);
+  }
+
+  /** Whether an affine parameter is absent or a float32 vector of `size` (else the fallback reports it). */
+  private affineOk(t: F32 | null, size: number): boolean {
+    return t === null || (t.dtype === "float32" && t.ndim === 1 && t.size === size);
+  }
+
+  private norm(
+    x: F32,
+    rows: number,
+    count: number,
+    groups: number,
+    channelsPerGroup: number,
+    stride: number,
+    weight: F32 | null,
+    bias: F32 | null,
+    eps: number,
+  ): F32 {
+    const heap = this.begin();
+    const wPtr = weight === null ? 0 : this.packed.bias(weight);
+    const bPtr = bias === null ? 0 : this.packed.bias(bias);
+    const buf = heap.alloc(x.size * 4);
+    try {
+      heap.f32(buf, x.size).set(x.data);
+      const chunk = Math.max(1, Math.min(64, Math.ceil(rows / (8 * this.rt.threads))));
+      this.rt.job((desc) => {
+        desc[0] = JOB_NORM;
+        desc[1] = CTRL_COUNTER * 4;
+        desc[2] = rows;
+        desc[3] = count;
+        desc[4] = buf;
+        desc[5] = buf;
+        desc[6] = wPtr;
+        desc[7] = bPtr;
+        new Float64Array(desc.buffer, desc.byteOffset + 32, 1)[0] = eps;
+        desc[10] = groups;
+        desc[11] = channelsPerGroup;
+        desc[12] = stride;
+        desc[13] = chunk;
+      }, 0);
+      return Tensor.from(heap.f32(buf, x.size).slice(), x.shape);
+    } finally {
+      heap.free(buf);
+    }
+  }
+
+  softmax(x: F32): F32 {
+    checkF32(x, "softmax input");
+    const n = x.ndim === 0 ? 0 : x.shape[x.ndim - 1];
+    if (n === 0 || x.size === 0) return this.fallback.softmax(x);
+    const heap = this.begin();
+    const buf = heap.alloc(x.size * 4);
+    try {
+      heap.f32(buf, x.size).set(x.data);
+      this.softmaxRows(buf, x.size / n, n, null, false, 1);
+      return Tensor.from(heap.f32(buf, x.size).slice(), x.shape);
+    } finally {
+      heap.free(buf);
+    }
+  }
+
+  /** Softmax (R4) of `rows` rows of `n` in place, optionally of f32(s·scale) with a causal mask (R3). */
+  private softmaxRows(buf: number, rows: number, n: number, scale: number | null, causal: boolean, lq: number): void {
+    const chunk = Math.max(1, Math.min(64, Math.ceil(rows / (8 * this.rt.threads))));
+    const scaleBits = new Int32Array(new Float32Array([scale ?? 1]).buffer)[0];
+    this.rt.job((desc, ws, wsStride) => {
+      desc[0] = JOB_SOFTMAX;
+      desc[1] = CTRL_COUNTER * 4;
+      desc[2] = rows;
+      desc[3] = n;
+      desc[4] = buf;
+      desc[5] = buf;
+      desc[6] = (scale === null ? 0 : 1) | (causal ? 2 : 0);
+      desc[7] = scaleBits;
+      desc[8] = lq;
+      desc[9] = chunk;
+      desc[10] = ws;
+      desc[11] = wsStride;
+    }, n * 8);
+  }
+
+  attention(q: F32, k: F32, v: F32, options: AttentionOptions = {}): F32 {
+    checkF32(q, "attention q");
+    checkF32(k, "attention k");
+    checkF32(v, "attention v");
+    if (q.ndim !== 4 || k.ndim !== 4 || v.ndim !== 4) {
+      throw new RangeError(
+        `attention: q, k, v must be [B, H, L, D], got ${fmt(q.shape)}, ${fmt(k.shape)}, ${fmt(v.shape)}`,
+      );
+    }
+    const [b, h, lq, d] = q.shape;
+    const lk = k.shape[2];
+    const dv = v.shape[3];
+    if (
+      k.shape[0] !== b ||
+      k.shape[1] !== h ||
+      k.shape[3] !== d ||
+      v.shape[0] !== b ||
+      v.shape[1] !== h ||
+      v.shape[2] !== lk
+    ) {
+      throw new RangeError(`attention: shapes q ${fmt(q.shape)}, k ${fmt(k.shape)}, v ${fmt(v.shape)} do not match`);
+    }
+    const bh = b * h;
+    if (
+      bh === 0 ||
+      lq === 0 ||
+      lk === 0 ||
+      d === 0 ||
+      dv === 0 ||
+      (options.scale !== undefined && Number.isNaN(options.scale))
+    ) {
+      return this.fallback.attention(q, k, v, options);
+    }
+    const scale = Math.fround(options.scale === undefined ? 1 / Math.sqrt(d) : options.scale);
+    const causal = options.causal === true;
+    const heap = this.begin();
+    // Heads are processed in groups so the score matrix stays bounded (64 MiB) for long sequences.
+    const group = Math.max(1, Math.min(bh, Math.floor(SCORE_FLOATS / (lq * lk))));
+    const qp = heap.alloc(q.size * 4);
+    const kp = heap.alloc(k.size * 4);
+    const vp = heap.alloc(v.size * 4);
+    const sp = heap.alloc(group * lq * lk * 4);
+    const outLen = bh * lq * dv;
+    const op = heap.alloc(outLen * 4);
+    try {
+      heap.f32(qp, q.size).set(q.data);
+      heap.f32(kp, k.size).set(k.data);
+      heap.f32(vp, v.size).set(v.data);
+      for (let h0 = 0; h0 < bh; h0 += group) {
+        const g = Math.min(group, bh - h0);
+        const none = { biasRow: 0, biasCol: 0, wp: 0, plane: 0, kh: 0, kw: 0, stride: 0, wo: 0 };
+        runGemm(
+          this.rt,
+          {
+            ...none,
+            M: lq,
+            N: lk,
+            K: d,
+            batch: g,
+            aMode: A_ROWS,
+            a: qp + h0 * lq * d * 4,
+            lda: d,
+            aBatch: lq * d,
+            bMode: B_COLS,
+            b: kp + h0 * lk * d * 4,
+            ldb: d,
+            bBatch: lk * d,
+            c: sp,
+            ldc: lk,
+            cBatch: lq * lk,
+          },
+          false,
+          false,
+        );
+        this.softmaxRows(sp, g * lq, lk, scale, causal, lq);
+        runGemm(
+          this.rt,
+          {
+            ...none,
+            M: lq,
+            N: dv,
+            K: lk,
+            batch: g,
+            aMode: A_ROWS,
+            a: sp,
+            lda: lk,
+            aBatch: lq * lk,
+            bMode: B_ROWS,
+            b: vp + h0 * lk * dv * 4,
+            ldb: dv,
+            bBatch: lk * dv,
+            c: op + h0 * lq * dv * 4,
+            ldc: dv,
+            cBatch: lq * dv,
+          },
+          false,
+          false,
+        );
+      }
+      return Tensor.from(heap.f32(op, outLen).slice(), [b, h, lq, dv]);
+    } finally {
+      heap.free(op);
+      heap.free(sp);
+      heap.free(vp);
+      heap.free(kp);
+      heap.free(qp);
+    }
+  }
+
+  silu(x: F32): F32 {
+    return this.fallback.silu(x);
+  }
+  gelu(x: F32): F32 {
+    return this.fallback.gelu(x);
+  }
+  geluTanh(x: F32): F32 {
+    return this.fallback.geluTanh(x);
+  }
+  quickGelu(x: F32): F32 {
+    return this.fallback.quickGelu(x);
+  }
+  geglu(x: F32): F32 {
+    return this.fallback.geglu(x);
+  }
+  add(a: F32, b: F32): F32 {
+    return this.fallback.add(a, b);
+  }
+  sub(a: F32, b: F32): F32 {
+    return this.fallback.sub(a, b);
+  }
+  mul(a: F32, b: F32): F32 {
+    return this.fallback.mul(a, b);
+  }
+  div(a: F32, b: F32): F32 {
+    return this.fallback.div(a, b);
+  }
+  affine(x: F32, scale: number, offset: number): F32 {
+    return this.fallback.affine(x, scale, offset);
+  }
+  concat(tensors: readonly F32[], axis: number): F32 {
+    return this.fallback.concat(tensors, axis);
+  }
+  permute(x: F32, dims: readonly number[]): F32 {
+    return this.fallback.permute(x, dims);
+  }
+  narrow(x: F32, axis: number, start: number, length: number): F32 {
+    return this.fallback.narrow(x, axis, start, length);
+  }
+  upsampleNearest2x(x: F32): F32 {
+    return this.fallback.upsampleNearest2x(x);
+  }
+  avgPool2x2(x: F32): F32 {
+    return this.fallback.avgPool2x2(x);
+  }
+  timestepEmbedding(timesteps: Float32Array, dim: number, options: TimestepEmbeddingOptions): F32 {
+    return this.fallback.timestepEmbedding(timesteps, dim, options);
+  }
+}

@@ -1,0 +1,137 @@
+import type { F32 } from "../backend.js";
+import { MR, NR, WS_PACK } from "./layout.js";
+import type { GemmFields, WasmRuntime } from "./runtime.js";
+
+/** K block: a B panel of KC x 8 floats (8 KiB) stays in L1 while the A panels of a chunk stream from L2. */
+const KC = 256;
+/** Widest N chunk (in 8-column panels): bounds the packed B of one chunk to 128 columns. */
+const MAX_N_CHUNK_PANELS = 16;
+/** Narrowest N chunk worth splitting to (in panels) before M is split instead. */
+const MIN_N_CHUNK_PANELS = 4;
+/** Largest packed A of one chunk, so it stays in L2 across the N panels. */
+const MAX_A_CHUNK_BYTES = 1 << 20;
+
+export interface GemmPlan {
+  kc: number;
+  mChunkPanels: number;
+  nChunkPanels: number;
+  mChunks: number;
+  nChunks: number;
+  wsStride: number;
+}
+
+/**
+ * Splits C into chunks that threads claim. The chunking depends on the thread count, but never the
+ * bits: each output keeps its one accumulator and ascending k whichever chunk it lands in.
+ */
+export function planGemm(
+  M: number,
+  N: number,
+  K: number,
+  batch: number,
+  threads: number,
+  aPacked: boolean,
+  bPacked: boolean,
+): GemmPlan {
+  const mPanels = Math.ceil(M / MR);
+  const nPanels = Math.ceil(N / NR);
+  const kc = Math.max(1, Math.min(K, KC));
+  // Enough chunks for dynamic balancing when threaded; N chunks stay >= 4 panels wide so each K block of
+  // A (read from L2) serves several B panels, and M is split when N alone cannot give enough chunks.
+  const want = threads > 1 ? 3 * threads : 1;
+  let nChunks = Math.ceil(nPanels / MAX_N_CHUNK_PANELS);
+  if (batch * nChunks < want)
+    nChunks = Math.max(nChunks, Math.min(Math.ceil(nPanels / MIN_N_CHUNK_PANELS), Math.ceil(want / batch)));
+  const nChunkPanels = Math.ceil(nPanels / nChunks);
+  nChunks = Math.ceil(nPanels / nChunkPanels);
+  let mChunks = aPacked ? 1 : Math.ceil((mPanels * MR * kc * 4) / MAX_A_CHUNK_BYTES);
+  if (batch * nChunks * mChunks < want) mChunks = Math.ceil(want / (batch * nChunks));
+  mChunks = Math.min(mPanels, mChunks);
+  const mChunkPanels = Math.ceil(mPanels / mChunks);
+  mChunks = Math.ceil(mPanels / mChunkPanels);
+  const wsStride = WS_PACK + (aPacked ? 0 : mChunkPanels * MR * kc * 4) + (bPacked ? 0 : nChunkPanels * NR * kc * 4);
+  return { kc, mChunkPanels, nChunkPanels, mChunks, nChunks, wsStride };
+}
+
+type Operands = Omit<
+  GemmFields,
+  "kind" | "counter" | "ws" | "wsStride" | "kc" | "mChunkPanels" | "nChunkPanels" | "mChunks" | "nChunks"
+>;
+
+/** Plans and runs one GEMM job over the runtime's threads. */
+export function runGemm(rt: WasmRuntime, op: Operands, aPacked: boolean, bPacked: boolean): void {
+  const plan = planGemm(op.M, op.N, op.K, op.batch, rt.threads, aPacked, bPacked);
+  rt.gemm({ ...op, ...plan }, plan.wsStride);
+}
+
+/**
+ * Weights packed once into wasm memory, keyed by the weight tensor object (tensors are values, so a
+ * tensor's data never changes). Packed buffers are freed when their tensor is garbage-collected.
+ */
+export class PackedWeights {
+  private readonly convA = new WeakMap<F32, number>();
+  private readonly linearB = new WeakMap<F32, number>();
+  private readonly biases = new WeakMap<F32, number>();
+  private readonly registry: FinalizationRegistry<number>;
+
+  constructor(private readonly rt: WasmRuntime) {
+    this.registry = new FinalizationRegistry((ptr) => rt.heap.free(ptr));
+  }
+
+  private keep(map: WeakMap<F32, number>, tensor: F32, ptr: number): number {
+    map.set(tensor, ptr);
+    this.registry.register(tensor, ptr);
+    return ptr;
+  }
+
+  /** Conv weight [Cout, Cin, kh, kw] as A panels [ceil(Cout/4)][K][4], K = Cin*kh*kw. */
+  conv(weight: F32): number {
+    const hit = this.convA.get(weight);
+    if (hit !== undefined) return hit;
+    const [cout] = weight.shape;
+    const k = weight.size / cout;
+    return this.keep(
+      this.convA,
+      weight,
+      this.pack(weight, (src, dst) => this.rt.kernels.packAPanels(src, cout, k, dst), Math.ceil(cout / MR) * MR * k),
+    );
+  }
+
+  /** Linear weight [out, in] as B panels [ceil(out/8)][in][8] (B = weightᵀ). */
+  linear(weight: F32): number {
+    const hit = this.linearB.get(weight);
+    if (hit !== undefined) return hit;
+    const [out, k] = weight.shape;
+    return this.keep(
+      this.linearB,
+      weight,
+      this.pack(
+        weight,
+        (src, dst) => this.rt.kernels.packBPanelsFromCols(src, out, k, dst),
+        Math.ceil(out / NR) * NR * k,
+      ),
+    );
+  }
+
+  /** Bias copied into a buffer padded to a multiple of 8 (kernels read whole 4- or 8-wide groups). */
+  bias(bias: F32): number {
+    const hit = this.biases.get(bias);
+    if (hit !== undefined) return hit;
+    const padded = Math.ceil(bias.size / NR) * NR;
+    const ptr = this.rt.heap.alloc(padded * 4);
+    const view = this.rt.heap.f32(ptr, padded);
+    view.fill(0);
+    view.set(bias.data);
+    return this.keep(this.biases, bias, ptr);
+  }
+
+  private pack(weight: F32, packer: (src: number, dst: number) => void, floats: number): number {
+    const heap = this.rt.heap;
+    const dst = heap.alloc(floats * 4);
+    const src = heap.alloc(weight.size * 4);
+    heap.f32(src, weight.size).set(weight.data);
+    packer(src, dst);
+    heap.free(src);
+    return dst;
+  }
+}

@@ -1,0 +1,104 @@
+import { CTRL_DONE, CTRL_ERROR, CTRL_GEN, CTRL_READY, CTRL_WORDS, MAX_WORKERS } from "./layout.js";
+import type { WorkerInit } from "./worker-loop.js";
+
+/** What differs between Node and browsers: how to start a worker and whether this thread may block. */
+export interface PoolHost {
+  readonly kind: "node" | "web";
+  /** Logical cores available to this process/page. */
+  cores(): number;
+  /** Whether the calling thread may Atomics.wait (Node's main thread and Web Workers; not a page). */
+  readonly canBlock: boolean;
+  spawn(init: WorkerInit): { terminate(): void };
+}
+
+/** How long a Node caller waits for a freshly spawned worker before running without it. */
+const READY_TIMEOUT_MS = 20000;
+
+/**
+ * Workers over one shared memory. A job is published by bumping the generation word; each participant
+ * (the caller is participant 0) claims chunks of it from an atomic counter inside the kernel, and the
+ * caller sleeps in Atomics.wait until every participant reported done. Threads only ever split
+ * independent outputs, so the result does not depend on how many took part.
+ */
+export class ThreadPool {
+  private readonly workers: { terminate(): void }[] = [];
+  private generation = 0;
+
+  constructor(
+    private readonly host: PoolHost,
+    private readonly module: WebAssembly.Module,
+    private readonly memory: WebAssembly.Memory,
+  ) {}
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  private ctrl(): Int32Array {
+    return new Int32Array(this.memory.buffer, 0, CTRL_WORDS);
+  }
+
+  /** Makes sure `count` workers exist (the caller is the extra thread); Node waits until they are ready. */
+  ensure(count: number): void {
+    const target = Math.min(count, MAX_WORKERS);
+    const start = this.workers.length;
+    for (let index = start + 1; index <= target; index++) {
+      this.workers.push(this.host.spawn({ module: this.module, memory: this.memory, index }));
+    }
+    if (this.host.canBlock && this.host.kind === "node") {
+      const ctrl = this.ctrl();
+      const deadline = Date.now() + READY_TIMEOUT_MS;
+      for (let index = start + 1; index <= target; index++) {
+        while (Atomics.load(ctrl, CTRL_READY + index) === 0) {
+          const left = deadline - Date.now();
+          if (left <= 0) {
+            console.warn(
+              `reprodiff: wasm worker ${index} not ready after ${READY_TIMEOUT_MS} ms; continuing without it`,
+            );
+            return;
+          }
+          Atomics.wait(ctrl, CTRL_READY + index, 0, left);
+        }
+      }
+    }
+  }
+
+  /**
+   * Runs one job with up to `workers` helpers besides the caller (only those already ready: workers
+   * 1..p with p the longest ready prefix). `local` is the caller's share. Returns how many workers took part.
+   */
+  run(workers: number, local: () => void): number {
+    const ctrl = this.ctrl();
+    let parts = 0;
+    while (parts < Math.min(workers, this.workers.length) && Atomics.load(ctrl, CTRL_READY + parts + 1) === 1) parts++;
+    Atomics.store(ctrl, CTRL_DONE, 0);
+    Atomics.store(ctrl, CTRL_ERROR, 0);
+    if (parts > 0) {
+      this.generation = (this.generation + 1) & 0x7fffff;
+      Atomics.store(ctrl, CTRL_GEN, (this.generation << 8) | parts);
+      Atomics.notify(ctrl, CTRL_GEN);
+    }
+    let localError: unknown = null;
+    try {
+      local();
+    } catch (error) {
+      localError = error;
+    }
+    // Wait even when our own share threw: workers must be out of the job's buffers before they are freed.
+    for (;;) {
+      const done = Atomics.load(ctrl, CTRL_DONE);
+      if (done >= parts) break;
+      Atomics.wait(ctrl, CTRL_DONE, done);
+    }
+    if (localError !== null) throw localError;
+    if (Atomics.load(ctrl, CTRL_ERROR) !== 0) throw new Error("reprodiff: a wasm pool worker failed during a job");
+    return parts;
+  }
+
+  /** Stops every worker (a later `ensure` starts fresh ones). */
+  terminate(): void {
+    const ctrl = this.ctrl();
+    for (let index = 1; index <= this.workers.length; index++) Atomics.store(ctrl, CTRL_READY + index, 0);
+    for (const worker of this.workers.splice(0)) worker.terminate();
+  }
+}

@@ -1,0 +1,42 @@
+export { AUTOENCODER_KL_SCHEMA, AutoencoderKL } from "./autoencoder-kl.js";
+export {
+  type BlockArgs,
+  type BlockContext,
+  DOWN_BLOCK_TYPES,
+  DownBlock,
+  MID_BLOCK_TYPES,
+  MidBlock,
+  UP_BLOCK_TYPES,
+  UpBlock,
+} from "./blocks.js";
+export { ClassEmbedding, type ClassLabels } from "./class-embedding.js";
+export {
+  ConfigError,
+  type ConfigSchema,
+  type ConfigValue,
+  configToJson,
+  type ModelConfig,
+  resolveConfig,
+} from "./config.js";
+export { GaussianFourierProjection, TimestepEmbedding, Timesteps } from "./embeddings.js";
+export {
+  addVariant,
+  type ModelFolder,
+  ModelFolderError,
+  openModelWeights,
+  type PretrainedOptions,
+  readModelConfig,
+} from "./folder.js";
+export { DiagonalGaussianDistribution } from "./gaussian.js";
+export { DiffusersModel, type Trace } from "./model.js";
+export { type AnyModel, loadModel, modelFromConfig, SUPPORTED_MODEL_CLASSES } from "./registry.js";
+export { ResnetBlock2D } from "./resnet.js";
+export { Downsample2D, Upsample2D } from "./sampling.js";
+export { BasicTransformerBlock, Transformer2DModel } from "./transformer2d.js";
+export { type FromConfigOptions, UNET_2D_SCHEMA, type UNet2DForwardOptions, UNet2DModel } from "./unet2d.js";
+export {
+  UNET_2D_CONDITION_SCHEMA,
+  type UNet2DConditionForwardOptions,
+  UNet2DConditionModel,
+} from "./unet2d-condition.js";
+export { type LoadReport, SafetensorsWeights, WeightError, type WeightSource } from "./weights.js";
