@@ -199,7 +199,7 @@ export class UNet2DModel extends DiffusersModel {
    */
   async forward(x: F32, t: number | Tensor, options: UNet2DForwardOptions = {}): Promise<{ sample: F32 }> {
     const trace = options.trace;
-    const config = this.config;
+    const config = this.settings;
     if (x.shape.length !== 4 || x.dtype !== "float32") {
       throw new RangeError(`UNet2DModel.forward: expected a float32 [N, C, H, W] sample, got ${x.toString()}`);
     }
