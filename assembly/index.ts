@@ -681,3 +681,21 @@ function normJob(d: usize): void {
     }
   }
 }
+
+/**
+ * Zero-padded copy of `planes` float32 planes h x w into planes hp x wp with the image at (pt, pl), so
+ * padded convolution taps read real +0 inputs.
+ */
+export function padPlanes(src: usize, dst: usize, planes: i32, h: i32, w: i32, hp: i32, wp: i32, pt: i32, pl: i32): void {
+  const rowBytes = <usize>w << 2;
+  memory.fill(dst, 0, (<usize>planes * <usize>hp * <usize>wp) << 2);
+  for (let p = 0; p < planes; p++) {
+    let s = src + ((<usize>p * <usize>h * <usize>w) << 2);
+    let d = dst + ((<usize>p * <usize>hp * <usize>wp + <usize>pt * <usize>wp + <usize>pl) << 2);
+    for (let y = 0; y < h; y++) {
+      memory.copy(d, s, rowBytes);
+      s += rowBytes;
+      d += <usize>wp << 2;
+    }
+  }
+}

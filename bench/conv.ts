@@ -3,8 +3,7 @@
 // in the same run when /usr/bin/python3 has torch. Usage: npm run bench conv
 import { spawnSync } from "node:child_process";
 import { performance } from "node:perf_hooks";
-import type { Backend } from "../src/engine/backend.js";
-import { WasmBackend } from "../src/engine/wasm/backend.js";
+import { getBackend, setNumThreads } from "../src/engine/index.js";
 import { Tensor } from "../src/tensor/tensor.js";
 
 const SHAPES: [number, number, number, number][] = [
@@ -77,12 +76,8 @@ function torchTimes(): Record<string, number> | null {
   return JSON.parse(run.stdout.trim().split("\n").pop() ?? "{}");
 }
 
-const noFallback = new Proxy({} as Backend, {
-  get: (_t, op) => () => {
-    throw new Error(`bench: unexpected fallback ${String(op)}`);
-  },
-});
-const wasm = new WasmBackend(noFallback);
+const wasm = getBackend();
+if (wasm.name !== "wasm") throw new Error(`bench: the wasm backend is not active here (active: ${wasm.name})`);
 const torch = torchTimes();
 const gflops = (flops: number, s: number) => flops / s / 1e9;
 
@@ -94,7 +89,7 @@ for (const [cin, cout, h, w] of SHAPES) {
   const flops = 2 * cout * cin * 9 * h * w;
   let single = 0;
   for (const t of THREADS) {
-    wasm.setNumThreads(t);
+    setNumThreads(t);
     const seconds = timeIt(() => wasm.conv2d(x, weight, bias, { padding: 1 }));
     const ours = gflops(flops, seconds);
     if (t === 1) single = ours;

@@ -4,8 +4,7 @@
 // Backend: the engine's default, or REPRODIFF_BENCH_BACKEND=wasm|reference.
 // The same module in PyTorch + Diffusers: bench/unet_diffusers.py.
 
-import { getNumThreads, ops, referenceBackend, setBackend, setNumThreads } from "../src/engine/index.js";
-import { createWasmBackend } from "../src/engine/wasm/index.js";
+import { getNumThreads, ops, setBackend, setNumThreads } from "../src/engine/index.js";
 import { UNet2DModel } from "../src/models/unet2d.js";
 import { Generator, randn } from "../src/rng/index.js";
 
@@ -33,13 +32,7 @@ const GFLOP_PER_FORWARD = 12.44;
 
 const runs = Number(process.env.REPRODIFF_BENCH_RUNS ?? 3);
 const backendName = process.env.REPRODIFF_BENCH_BACKEND;
-if (backendName === "wasm") {
-  const wasm = createWasmBackend(referenceBackend);
-  if (wasm === null) throw new Error("this runtime lacks WebAssembly SIMD");
-  setBackend(wasm);
-} else if (backendName !== undefined) {
-  setBackend(backendName);
-}
+if (backendName !== undefined) setBackend(backendName);
 const generator = new Generator().manualSeed(0);
 const t0 = performance.now();
 const unet = UNet2DModel.fromConfig(DDPM_CIFAR10_32, { generator });

@@ -55,7 +55,7 @@ export class EulerDiscreteScheduler extends SigmaScheduler {
 
   constructor(config: Readonly<Record<string, unknown>> = {}) {
     super(EulerDiscreteScheduler.spec, config);
-    if (this.config.rescale_betas_zero_snr) this.alphasCumprod[this.alphasCumprod.length - 1] = 2 ** -24;
+    if (this.config.rescale_betas_zero_snr) this.alphasCumprod[this.alphasCumprod.length - 1] = 1 / 16777216; // 2^-24
     this.resetTrainingSchedule();
   }
 
@@ -78,9 +78,7 @@ export class EulerDiscreteScheduler extends SigmaScheduler {
   setTimesteps(numInferenceSteps: number): void {
     const c = this.config;
     const numTrain = c.num_train_timesteps as number;
-    if (!Number.isInteger(numInferenceSteps) || numInferenceSteps < 1) {
-      throw new RangeError(`${this.className}.setTimesteps: num_inference_steps must be a positive integer`);
-    }
+    this.checkSteps(numInferenceSteps);
     this.numInferenceSteps = numInferenceSteps;
     let timesteps: number[] = spacedTimestepsF32(
       c.timestep_spacing as string,

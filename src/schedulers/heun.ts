@@ -51,9 +51,7 @@ export class HeunDiscreteScheduler extends SigmaScheduler {
 
   setTimesteps(numInferenceSteps: number): void {
     const c = this.config;
-    if (!Number.isInteger(numInferenceSteps) || numInferenceSteps < 1) {
-      throw new RangeError(`${this.className}.setTimesteps: num_inference_steps must be a positive integer`);
-    }
+    this.checkSteps(numInferenceSteps);
     this.numInferenceSteps = numInferenceSteps;
     let timesteps = spacedTimestepsF32(
       c.timestep_spacing as string,

@@ -9,9 +9,8 @@ export function roundHalfEven(x: number): number {
   if (!Number.isFinite(x)) return x;
   const fl = Math.floor(x);
   const frac = x - fl; // exact for every double
-  if (frac > 0.5) return fl + 1;
-  if (frac < 0.5) return fl;
-  return fl % 2 === 0 ? fl : fl + 1;
+  const r = frac > 0.5 ? fl + 1 : frac < 0.5 ? fl : fl % 2 === 0 ? fl : fl + 1;
+  return r === 0 && x < 0 ? -0 : r; // rint keeps the sign of a negative input that rounds to zero
 }
 
 /** np.linspace(start, stop, num) in float64 (endpoint included). */
@@ -120,7 +119,7 @@ export function numpyLogF32(value: number): number {
   let x = v;
   let expAdjust = 0;
   if (x < 1.1754943508222875e-38) {
-    x = Math.fround(x * 2 ** 100);
+    x = Math.fround(x * 1125899906842624 * 1125899906842624); // 2^100
     expAdjust = 100;
   }
   fbuf[0] = x;

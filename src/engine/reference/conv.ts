@@ -70,11 +70,16 @@ export function conv2d(xIn: F32, weightIn: F32, biasIn: F32 | null, options: Con
             for (let kx = 0; kx < kw; kx++) {
               const wv = wd[wPlane + ky * kw + kx];
               const padTerm = fround(0 * wv);
-              for (let ox = 0; ox < wo; ox++) {
-                const ix = ox * stride - padLeft + kx;
-                const term = rowInside && ix >= 0 && ix < w ? fround(xd[xRow + ix] * wv) : padTerm;
-                acc[ox] += term;
+              // Outputs whose tap column ix = ox·stride − padLeft + kx lies inside the row: [first, end).
+              const first = rowInside ? Math.min(wo, Math.max(0, Math.ceil((padLeft - kx) / stride))) : wo;
+              const end = rowInside
+                ? Math.max(first, Math.min(wo, Math.floor((w - 1 + padLeft - kx) / stride) + 1))
+                : wo;
+              for (let ox = 0; ox < first; ox++) acc[ox] += padTerm;
+              for (let ox = first, ix = first * stride - padLeft + kx; ox < end; ox++, ix += stride) {
+                acc[ox] += fround(xd[xRow + ix] * wv);
               }
+              for (let ox = end; ox < wo; ox++) acc[ox] += padTerm;
             }
           }
         }
