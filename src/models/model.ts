@@ -33,6 +33,11 @@ export abstract class DiffusersModel {
     return cloneConfigValue(this.resolved);
   }
 
+  /** The resolved config itself (not a copy), for the model's own reads. */
+  protected get settings(): Readonly<ModelConfig> {
+    return this.resolved;
+  }
+
   /** config.json text as Diffusers writes it. */
   saveConfig(): string {
     return configToJson(this.resolved);
