@@ -166,40 +166,54 @@ function gemmChunk(bi: i32, mc: i32, nc: i32, ws: usize): void {
     }
     const init = pc > 0;
     const last = pc + kc == K;
-    for (let jp = n0p; jp < n1p; jp++) {
-      const bp = bBase + <usize>(jp - n0p) * bStride;
-      const n = jp * NR;
-      const biasCol = gBiasCol != 0 && last ? gBiasCol + ((<usize>n) << 2) : 0;
+    // Usually each B panel stays in L1 while the chunk's A panels stream from L2 (jp outer). When the
+    // chunk's whole B block fits in L1 (few columns), A is the bigger stream, so each A panel is read
+    // once for all B panels instead (ip outer). The order of tiles never changes an output's bits.
+    if (<usize>(n1p - n0p) * bStride <= 32768) {
       for (let ip = m0p; ip < m1p; ip++) {
         const ap = aBase + <usize>(ip - m0p) * aStride;
-        const m = ip * MR;
-        const biasRow = gBiasRow != 0 && last ? gBiasRow + ((<usize>m) << 2) : 0;
-        const cp = cBase + ((<usize>m * <usize>gLdc + <usize>n) << 2);
-        if (m + MR <= M && n + NR <= N) {
-          kernel(ap, bp, kc, cp, ldcBytes, init, biasRow, biasCol);
-        } else {
-          // Edge tile: compute the full 4x8 tile in a scratch buffer, copy back the valid part.
-          const rows = min(MR, M - m);
-          const cols = min(NR, N - n);
-          const tile = ws + WS_TILE;
-          if (init) {
-            for (let r = 0; r < rows; r++) {
-              for (let c = 0; c < cols; c++) {
-                store<f32>(
-                  tile + ((<usize>(r * NR + c)) << 2),
-                  load<f32>(cp + <usize>r * ldcBytes + ((<usize>c) << 2)),
-                );
-              }
-            }
-          }
-          kernel(ap, bp, kc, tile, (<usize>NR) << 2, init, biasRow, biasCol);
-          for (let r = 0; r < rows; r++) {
-            for (let c = 0; c < cols; c++) {
-              store<f32>(cp + <usize>r * ldcBytes + ((<usize>c) << 2), load<f32>(tile + ((<usize>(r * NR + c)) << 2)));
-            }
-          }
+        for (let jp = n0p; jp < n1p; jp++) {
+          tile(ap, bBase + <usize>(jp - n0p) * bStride, ip, jp, kc, cBase, ldcBytes, init, last, ws);
         }
       }
+    } else {
+      for (let jp = n0p; jp < n1p; jp++) {
+        const bp = bBase + <usize>(jp - n0p) * bStride;
+        for (let ip = m0p; ip < m1p; ip++) {
+          tile(aBase + <usize>(ip - m0p) * aStride, bp, ip, jp, kc, cBase, ldcBytes, init, last, ws);
+        }
+      }
+    }
+  }
+}
+
+/** One 4x8 tile of C (row panel ip, column panel jp) over one K block; edge tiles go through a scratch tile. */
+function tile(ap: usize, bp: usize, ip: i32, jp: i32, kc: i32, cBase: usize, ldcBytes: usize, init: bool, last: bool, ws: usize): void {
+  const M = gM;
+  const N = gN;
+  const m = ip * MR;
+  const n = jp * NR;
+  const biasRow = gBiasRow != 0 && last ? gBiasRow + (<usize>m << 2) : 0;
+  const biasCol = gBiasCol != 0 && last ? gBiasCol + (<usize>n << 2) : 0;
+  const cp = cBase + ((<usize>m * <usize>gLdc + <usize>n) << 2);
+  if (m + MR <= M && n + NR <= N) {
+    kernel(ap, bp, kc, cp, ldcBytes, init, biasRow, biasCol);
+    return;
+  }
+  const rows = min(MR, M - m);
+  const cols = min(NR, N - n);
+  const scratch = ws + WS_TILE;
+  if (init) {
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c++) {
+        store<f32>(scratch + (<usize>(r * NR + c) << 2), load<f32>(cp + <usize>r * ldcBytes + (<usize>c << 2)));
+      }
+    }
+  }
+  kernel(ap, bp, kc, scratch, <usize>NR << 2, init, biasRow, biasCol);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      store<f32>(cp + <usize>r * ldcBytes + (<usize>c << 2), load<f32>(scratch + (<usize>(r * NR + c) << 2)));
     }
   }
 }
