@@ -9,9 +9,7 @@
 // counts to time (default "1,2"); REPRODIFF_SD_BACKEND "wasm" (default where supported) or "reference".
 
 import { existsSync } from "node:fs";
-import { getBackend, referenceBackend, setBackend, setNumThreads } from "../src/engine/index.js";
-import { WasmBackend } from "../src/engine/wasm/backend.js";
-import { wasmSimdSupported } from "../src/engine/wasm/index.js";
+import { getBackend, listBackends, setBackend, setNumThreads } from "../src/engine/index.js";
 import { UNet2DConditionModel } from "../src/models/unet2d-condition.js";
 import { Generator, randn } from "../src/rng/index.js";
 import type { Tensor } from "../src/tensor/tensor.js";
@@ -29,9 +27,8 @@ if (!existsSync(`${folder}/unet/diffusion_pytorch_model.fp16.safetensors`)) {
   process.exit(0);
 }
 
-const useWasm = (process.env.REPRODIFF_SD_BACKEND ?? "wasm") === "wasm" && wasmSimdSupported();
-const wasm = useWasm ? new WasmBackend(referenceBackend) : null;
-if (wasm) setBackend(wasm);
+const wanted = process.env.REPRODIFF_SD_BACKEND ?? "wasm";
+setBackend(listBackends().includes(wanted) ? wanted : "reference");
 let t0 = performance.now();
 const unet = await UNet2DConditionModel.fromPretrained(folder, { subfolder: "unet", variant: "fp16" });
 console.log(
@@ -59,7 +56,6 @@ try {
   let first: Float32Array | null = null;
   for (const threads of threadCounts) {
     setNumThreads(threads);
-    wasm?.setNumThreads(threads);
     const { seconds, out } = await step(size / 8);
     if (first === null) first = out;
     else if (!out.every((v, i) => Object.is(v, first![i])))

@@ -2,21 +2,12 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
+import { after, test } from "node:test";
 import { runStableDiffusion } from "../../src/cli/stable-diffusion.js";
-import { referenceBackend, setBackend } from "../../src/engine/index.js";
-import { WasmBackend } from "../../src/engine/wasm/backend.js";
-import { wasmSimdSupported } from "../../src/engine/wasm/index.js";
 import { fixturePath } from "../helpers/fixtures.js";
 
 const dir = mkdtempSync(join(tmpdir(), "reprodiff-sd-cli-"));
-before(() => {
-  if (wasmSimdSupported()) setBackend(new WasmBackend(referenceBackend));
-});
-after(() => {
-  setBackend("reference");
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => rmSync(dir, { recursive: true, force: true }));
 
 const base = {
   seed: 0n,

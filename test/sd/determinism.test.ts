@@ -3,15 +3,18 @@
 
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
-import { referenceBackend, setBackend } from "../../src/engine/index.js";
-import { WasmBackend } from "../../src/engine/wasm/backend.js";
-import { wasmSimdSupported } from "../../src/engine/wasm/index.js";
+import { getBackend, getNumThreads, listBackends, setBackend, setNumThreads } from "../../src/engine/index.js";
+import type { WasmBackend } from "../../src/engine/wasm/backend.js";
 import { StableDiffusionPipeline } from "../../src/pipelines/stable-diffusion.js";
 import { Generator } from "../../src/rng/index.js";
 import type { Tensor } from "../../src/tensor/tensor.js";
 import { fixturePath } from "../helpers/fixtures.js";
 
-after(() => setBackend("reference"));
+const previous = { backend: getBackend(), threads: getNumThreads() };
+after(() => {
+  setBackend(previous.backend);
+  setNumThreads(previous.threads);
+});
 
 function sameBits(a: Tensor, b: Tensor, what: string): void {
   assert.deepEqual(a.shape, b.shape, `${what}: shape`);
@@ -22,7 +25,7 @@ function sameBits(a: Tensor, b: Tensor, what: string): void {
 }
 
 test("StableDiffusionPipeline: bit-identical on reference, wasm 1 thread and wasm 2 threads", {
-  skip: !wasmSimdSupported(),
+  skip: !listBackends().includes("wasm"),
 }, async () => {
   const pipe = await StableDiffusionPipeline.fromPretrained(fixturePath("sd", "tiny-sd-pipe"));
   const run = () =>
@@ -38,10 +41,10 @@ test("StableDiffusionPipeline: bit-identical on reference, wasm 1 thread and was
     });
   setBackend("reference");
   const reference = (await run()).images;
-  const wasm = new WasmBackend(referenceBackend);
-  setBackend(wasm);
+  setBackend("wasm");
+  const wasm = getBackend() as WasmBackend;
   for (const threads of [1, 2]) {
-    wasm.setNumThreads(threads);
+    setNumThreads(threads);
     const { images, info } = await run();
     assert.equal(info.engine.backend, "wasm");
     assert.equal(wasm.lastThreads, threads, "the requested threads took part");

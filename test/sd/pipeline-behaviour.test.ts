@@ -1,8 +1,5 @@
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { referenceBackend, setBackend } from "../../src/engine/index.js";
-import { WasmBackend } from "../../src/engine/wasm/backend.js";
-import { wasmSimdSupported } from "../../src/engine/wasm/index.js";
+import { test } from "node:test";
 import { PipelineImage } from "../../src/pipelines/image.js";
 import { StableDiffusionPipeline } from "../../src/pipelines/stable-diffusion.js";
 import { Generator } from "../../src/rng/index.js";
@@ -10,12 +7,6 @@ import { EulerDiscreteScheduler } from "../../src/schedulers/index.js";
 import { Tensor } from "../../src/tensor/tensor.js";
 import { maxAbsDiff } from "../../src/testing/compare.js";
 import { fixturePath } from "../helpers/fixtures.js";
-
-// Behaviour, not numerics: the faster (bit-identical) wasm backend where available.
-before(() => {
-  if (wasmSimdSupported()) setBackend(new WasmBackend(referenceBackend));
-});
-after(() => setBackend("reference"));
 
 const folder = fixturePath("sd", "tiny-sd-pipe");
 let cached: StableDiffusionPipeline | null = null;

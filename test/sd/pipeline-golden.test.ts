@@ -1,14 +1,11 @@
 // StableDiffusionPipeline against Diffusers v0.31.0 (torch 1.13.1 CPU): the cases copied to
 // test/fixtures/sd/pipeline run by default; REPRODIFF_FULL_GOLDEN=1 runs all 49 cases from
 // ../shared/golden/sd/pipeline (or the folder REPRODIFF_SD_GOLDEN names) when it exists (skipped otherwise).
-// The runs use the wasm backend where WebAssembly SIMD exists: it is bit-identical to the reference
-// backend (test/sd/determinism.test.ts checks that on a guided SD call) and about 8x faster.
+// The runs use the engine's default backend (wasm where WebAssembly SIMD exists: bit-identical to the
+// reference backend, which test/sd/determinism.test.ts checks on a guided SD call, and about 8x faster).
 
 import { readFileSync } from "node:fs";
-import { after, before, test } from "node:test";
-import { referenceBackend, setBackend } from "../../src/engine/index.js";
-import { WasmBackend } from "../../src/engine/wasm/backend.js";
-import { wasmSimdSupported } from "../../src/engine/wasm/index.js";
+import { test } from "node:test";
 import { SafetensorsBuffer } from "../../src/io/safetensors.js";
 import { parseConfigJson } from "../../src/schedulers/index.js";
 import { fixturePath, sharedPath } from "../helpers/fixtures.js";
@@ -16,11 +13,6 @@ import { loadTinyPipe, type PipelineCase, runCase } from "./pipeline-cases.js";
 
 // cases.json is Python's JSON (lambda_min_clipped is -Infinity): read it with the scheduler config parser.
 const readCases = (path: string) => parseConfigJson(readFileSync(path, "utf8")) as unknown as { cases: PipelineCase[] };
-before(() => {
-  if (wasmSimdSupported()) setBackend(new WasmBackend(referenceBackend));
-});
-after(() => setBackend("reference"));
-
 const local = readCases(fixturePath("sd", "pipeline", "cases.json"));
 
 test("StableDiffusionPipeline: golden cases (fixtures) match Diffusers, max|Δ| <= 1e-4 on every tensor", async (t) => {
