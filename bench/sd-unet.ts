@@ -7,9 +7,13 @@
 //
 // REPRODIFF_SD_SIZE is the image size (latents are size/8; default 512); REPRODIFF_SD_THREADS the thread
 // counts to time (default "1,2"); REPRODIFF_SD_BACKEND "wasm" (default where supported) or "reference".
+// REPRODIFF_SD_FULL=1 then adds SD 1.5's text encoder (CLIP ViT-L/14 text, 123 M) and VAE (83.7 M) with
+// random weights and runs each once, to see whether the whole pipeline's weights fit in one process/wasm memory.
 
 import { existsSync } from "node:fs";
 import { getBackend, listBackends, setBackend, setNumThreads } from "../src/engine/index.js";
+import { AutoencoderKL } from "../src/models/autoencoder-kl.js";
+import { CLIPTextModel } from "../src/models/clip-text-model.js";
 import { UNet2DConditionModel } from "../src/models/unet2d-condition.js";
 import { Generator, randn } from "../src/rng/index.js";
 import type { Tensor } from "../src/tensor/tensor.js";
@@ -64,5 +68,58 @@ try {
   }
 } catch (e) {
   console.log(`FAILED at ${size}x${size}: ${(e as Error).stack ?? e}`);
+}
+const SD15_TEXT_ENCODER = {
+  hidden_size: 768,
+  intermediate_size: 3072,
+  num_attention_heads: 12,
+  num_hidden_layers: 12,
+  projection_dim: 768,
+  bos_token_id: 0,
+  eos_token_id: 2,
+};
+const SD15_VAE = {
+  block_out_channels: [128, 256, 512, 512],
+  down_block_types: ["DownEncoderBlock2D", "DownEncoderBlock2D", "DownEncoderBlock2D", "DownEncoderBlock2D"],
+  up_block_types: ["UpDecoderBlock2D", "UpDecoderBlock2D", "UpDecoderBlock2D", "UpDecoderBlock2D"],
+  latent_channels: 4,
+  layers_per_block: 2,
+  sample_size: 512,
+};
+/** Cheap, seeded, roughly normal values (the sum of 4 uniforms): benchmark weights, not a model. */
+function cheapNormal(count: number): Float32Array {
+  const out = new Float32Array(count);
+  let s = 12345;
+  for (let i = 0; i < count; i++) {
+    let acc = 0;
+    for (let k = 0; k < 4; k++) {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      acc += s / 2 ** 32;
+    }
+    out[i] = (acc - 2) * 1.7320508;
+  }
+  return out;
+}
+if (process.env.REPRODIFF_SD_FULL === "1") {
+  try {
+    const textEncoder = new CLIPTextModel(SD15_TEXT_ENCODER);
+    textEncoder.initRandomWeights({ normal: cheapNormal });
+    const vae = new AutoencoderKL(SD15_VAE);
+    vae.initRandomWeights({ normal: cheapNormal });
+    console.log(
+      `text encoder ${(textEncoder.numParameters / 1e6).toFixed(2)} M + VAE ${(vae.numParameters / 1e6).toFixed(2)} M parameters built; RSS ${mib(process.memoryUsage().rss)}`,
+    );
+    t0 = performance.now();
+    const ids = [49406, 320, 2368, 49407];
+    await textEncoder.forward([[...ids, ...new Array(73).fill(49407)], new Array(77).fill(49407)]);
+    console.log(`text encoder forward (2 x 77 tokens): ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    t0 = performance.now();
+    await vae.decode(randn([1, 4, 8, 8], { generator }) as Tensor<"float32">);
+    console.log(`VAE decode (64x64 image): ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    await step(8);
+    console.log(`all three models ran in one process; RSS ${mib(process.memoryUsage().rss)}`);
+  } catch (e) {
+    console.log(`FAILED with text encoder + VAE added: ${(e as Error).stack ?? e}`);
+  }
 }
 console.log(`peak RSS: ${mib(peakRss())}`);
