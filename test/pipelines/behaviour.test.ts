@@ -75,9 +75,9 @@ test("the same seed gives the same bytes; a reused generator continues its strea
 
 test("a generator list makes image i the image that seed i gives alone, bit for bit", async () => {
   for (const pipe of [await ddimPromise, await ddpmPromise]) {
-    const opts = { numInferenceSteps: 3, outputType: "latent" as const };
-    const batch = (await pipe.generate({ ...opts, batchSize: 3, generator: [seeded(5), seeded(6), seeded(7)] })).images;
-    for (const [i, seed] of [5, 6, 7].entries()) {
+    const opts = { numInferenceSteps: 2, outputType: "latent" as const };
+    const batch = (await pipe.generate({ ...opts, batchSize: 2, generator: [seeded(5), seeded(6)] })).images;
+    for (const [i, seed] of [5, 6].entries()) {
       const single = (await pipe.generate({ ...opts, generator: seeded(seed) })).images;
       assert.deepEqual(batch.data.subarray(i * 256, (i + 1) * 256), single.data, `${pipe.constructor.name} item ${i}`);
     }
@@ -204,8 +204,8 @@ test("the same generation gives the same bytes with 1, 2 and 3 threads", async (
     for (const threads of [1, 2, 3]) {
       setNumThreads(threads);
       const { images, info } = await pipe.generate({
-        batchSize: 4,
-        numInferenceSteps: 3,
+        batchSize: 2,
+        numInferenceSteps: 2,
         generator: seeded(0),
         outputType: "np",
       });
