@@ -166,40 +166,54 @@ function gemmChunk(bi: i32, mc: i32, nc: i32, ws: usize): void {
     }
     const init = pc > 0;
     const last = pc + kc == K;
-    for (let jp = n0p; jp < n1p; jp++) {
-      const bp = bBase + <usize>(jp - n0p) * bStride;
-      const n = jp * NR;
-      const biasCol = gBiasCol != 0 && last ? gBiasCol + ((<usize>n) << 2) : 0;
+    // Usually each B panel stays in L1 while the chunk's A panels stream from L2 (jp outer). When the
+    // chunk's whole B block fits in L1 (few columns), A is the bigger stream, so each A panel is read
+    // once for all B panels instead (ip outer). The order of tiles never changes an output's bits.
+    if (<usize>(n1p - n0p) * bStride <= 32768) {
       for (let ip = m0p; ip < m1p; ip++) {
         const ap = aBase + <usize>(ip - m0p) * aStride;
-        const m = ip * MR;
-        const biasRow = gBiasRow != 0 && last ? gBiasRow + ((<usize>m) << 2) : 0;
-        const cp = cBase + ((<usize>m * <usize>gLdc + <usize>n) << 2);
-        if (m + MR <= M && n + NR <= N) {
-          kernel(ap, bp, kc, cp, ldcBytes, init, biasRow, biasCol);
-        } else {
-          // Edge tile: compute the full 4x8 tile in a scratch buffer, copy back the valid part.
-          const rows = min(MR, M - m);
-          const cols = min(NR, N - n);
-          const tile = ws + WS_TILE;
-          if (init) {
-            for (let r = 0; r < rows; r++) {
-              for (let c = 0; c < cols; c++) {
-                store<f32>(
-                  tile + ((<usize>(r * NR + c)) << 2),
-                  load<f32>(cp + <usize>r * ldcBytes + ((<usize>c) << 2)),
-                );
-              }
-            }
-          }
-          kernel(ap, bp, kc, tile, (<usize>NR) << 2, init, biasRow, biasCol);
-          for (let r = 0; r < rows; r++) {
-            for (let c = 0; c < cols; c++) {
-              store<f32>(cp + <usize>r * ldcBytes + ((<usize>c) << 2), load<f32>(tile + ((<usize>(r * NR + c)) << 2)));
-            }
-          }
+        for (let jp = n0p; jp < n1p; jp++) {
+          tile(ap, bBase + <usize>(jp - n0p) * bStride, ip, jp, kc, cBase, ldcBytes, init, last, ws);
         }
       }
+    } else {
+      for (let jp = n0p; jp < n1p; jp++) {
+        const bp = bBase + <usize>(jp - n0p) * bStride;
+        for (let ip = m0p; ip < m1p; ip++) {
+          tile(aBase + <usize>(ip - m0p) * aStride, bp, ip, jp, kc, cBase, ldcBytes, init, last, ws);
+        }
+      }
+    }
+  }
+}
+
+/** One 4x8 tile of C (row panel ip, column panel jp) over one K block; edge tiles go through a scratch tile. */
+function tile(ap: usize, bp: usize, ip: i32, jp: i32, kc: i32, cBase: usize, ldcBytes: usize, init: bool, last: bool, ws: usize): void {
+  const M = gM;
+  const N = gN;
+  const m = ip * MR;
+  const n = jp * NR;
+  const biasRow = gBiasRow != 0 && last ? gBiasRow + (<usize>m << 2) : 0;
+  const biasCol = gBiasCol != 0 && last ? gBiasCol + (<usize>n << 2) : 0;
+  const cp = cBase + ((<usize>m * <usize>gLdc + <usize>n) << 2);
+  if (m + MR <= M && n + NR <= N) {
+    kernel(ap, bp, kc, cp, ldcBytes, init, biasRow, biasCol);
+    return;
+  }
+  const rows = min(MR, M - m);
+  const cols = min(NR, N - n);
+  const scratch = ws + WS_TILE;
+  if (init) {
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c++) {
+        store<f32>(scratch + (<usize>(r * NR + c) << 2), load<f32>(cp + <usize>r * ldcBytes + (<usize>c << 2)));
+      }
+    }
+  }
+  kernel(ap, bp, kc, scratch, <usize>NR << 2, init, biasRow, biasCol);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      store<f32>(cp + <usize>r * ldcBytes + (<usize>c << 2), load<f32>(scratch + (<usize>(r * NR + c) << 2)));
     }
   }
 }
@@ -569,6 +583,52 @@ export function exp64(x: f64): f64 {
 }
 
 /**
+ * exp64 of two lanes at once, bit-identical per lane to exp64 (and so to src/math/exp.ts). Both fdlibm
+ * branches are computed and selected: with q = r·c/(c − 2), the k = 0 result is 1 − (q − r) and the
+ * k ≠ 0 one 1 − ((lo + q) − hi), because r·c/(2 − c) = −q exactly. Lanes needing a rare path (NaN,
+ * x > 709 or x < −708, where exp64 overflows, underflows or scales by scalbn) send both lanes to exp64.
+ */
+function exp64x2(x: v128): v128 {
+  const rare = v128.any_true(
+    v128.or(v128.or(f64x2.ne(x, x), f64x2.gt(x, f64x2.splat(709.0))), f64x2.lt(x, f64x2.splat(-708.0))),
+  );
+  if (rare) {
+    return f64x2.replace_lane(
+      f64x2.splat(exp64(f64x2.extract_lane(x, 0))),
+      1,
+      exp64(f64x2.extract_lane(x, 1)),
+    );
+  }
+  const ax = f64x2.abs(x);
+  const neg = f64x2.lt(x, f64x2.splat(0));
+  const kBig = f64x2.trunc(
+    f64x2.add(f64x2.mul(f64x2.splat(INV_LN2), x), v128.bitselect(f64x2.splat(-0.5), f64x2.splat(0.5), neg)),
+  );
+  const kMid = v128.bitselect(f64x2.splat(-1), f64x2.splat(1), neg);
+  const reduce = f64x2.gt(ax, f64x2.splat(0.34657359027997264));
+  const k = v128.and(v128.bitselect(kMid, kBig, f64x2.lt(ax, f64x2.splat(1.0397207708399179))), reduce);
+  // For k = +0 these give hi = x and lo = +0 exactly, as the unreduced scalar path.
+  const hi = f64x2.sub(x, f64x2.mul(k, f64x2.splat(LN2_HI)));
+  const lo = f64x2.mul(k, f64x2.splat(LN2_LO));
+  const r = f64x2.sub(hi, lo);
+  const t = f64x2.mul(r, r);
+  let poly = f64x2.add(f64x2.splat(P4), f64x2.mul(t, f64x2.splat(P5)));
+  poly = f64x2.add(f64x2.splat(P3), f64x2.mul(t, poly));
+  poly = f64x2.add(f64x2.splat(P2), f64x2.mul(t, poly));
+  poly = f64x2.add(f64x2.splat(P1), f64x2.mul(t, poly));
+  const c = f64x2.sub(r, f64x2.mul(t, poly));
+  const q = f64x2.div(f64x2.mul(r, c), f64x2.sub(c, f64x2.splat(2)));
+  const one = f64x2.splat(1);
+  const y0 = f64x2.sub(one, f64x2.sub(q, r));
+  const y1 = f64x2.sub(one, f64x2.sub(f64x2.add(lo, q), hi));
+  const ki = i64x2.extend_low_i32x4_s(i32x4.trunc_sat_f64x2_s_zero(k));
+  const scale = i64x2.shl(i64x2.add(ki, i64x2.splat(1023)), 52);
+  const kZero = f64x2.eq(k, f64x2.splat(0));
+  const y = v128.bitselect(y0, f64x2.mul(y1, scale), kZero);
+  return v128.bitselect(f64x2.add(one, x), y, f64x2.lt(ax, f64x2.splat(3.725290298461914e-9)));
+}
+
+/**
  * Softmax job: rows of `n` float32 values at src → dst (may alias). With `scaled`, each value is first
  * f32(s·scale) (attention scores, R3); with `causal`, row r (query i = r % lq) sees keys j <= i only and
  * the rest get probability exactly 0. Per row (R4): f32 max with NaN propagation, e_j = exp(x_j − max)
@@ -616,12 +676,28 @@ function softmaxJob(d: usize, tid: i32): void {
       }
       const m = <f64>max;
       let sum: f64 = 0;
-      for (let j = 0; j < visible; j++) {
+      const mv = f64x2.splat(m);
+      let j = 0;
+      // Two exps at a time; the sum still adds them one by one in ascending j.
+      for (; j + 2 <= visible; j += 2) {
+        const p = e + (<usize>j << 3);
+        const t = exp64x2(f64x2.sub(v128.load(p), mv));
+        v128.store(p, t);
+        sum += f64x2.extract_lane(t, 0);
+        sum += f64x2.extract_lane(t, 1);
+      }
+      for (; j < visible; j++) {
         const t = exp64(load<f64>(e + (<usize>j << 3)) - m);
         store<f64>(e + (<usize>j << 3), t);
         sum += t;
       }
-      for (let j = 0; j < visible; j++) store<f32>(o + (<usize>j << 2), <f32>(load<f64>(e + (<usize>j << 3)) / sum));
+      const sv = f64x2.splat(sum);
+      j = 0;
+      for (; j + 2 <= visible; j += 2) {
+        const y = f32x4.demote_f64x2_zero(f64x2.div(v128.load(e + (<usize>j << 3)), sv));
+        v128.store64_lane(o + (<usize>j << 2), y, 0);
+      }
+      for (; j < visible; j++) store<f32>(o + (<usize>j << 2), <f32>(load<f64>(e + (<usize>j << 3)) / sum));
       for (let j = visible; j < n; j++) store<f32>(o + (<usize>j << 2), 0);
     }
   }
@@ -680,4 +756,29 @@ function normJob(d: usize): void {
       }
     }
   }
+}
+
+/**
+ * Zero-padded copy of `planes` float32 planes h x w into planes hp x wp with the image at (pt, pl), so
+ * padded convolution taps read real +0 inputs.
+ */
+export function padPlanes(src: usize, dst: usize, planes: i32, h: i32, w: i32, hp: i32, wp: i32, pt: i32, pl: i32): void {
+  const rowBytes = <usize>w << 2;
+  memory.fill(dst, 0, (<usize>planes * <usize>hp * <usize>wp) << 2);
+  for (let p = 0; p < planes; p++) {
+    let s = src + ((<usize>p * <usize>h * <usize>w) << 2);
+    let d = dst + ((<usize>p * <usize>hp * <usize>wp + <usize>pt * <usize>wp + <usize>pl) << 2);
+    for (let y = 0; y < h; y++) {
+      memory.copy(d, s, rowBytes);
+      s += rowBytes;
+      d += <usize>wp << 2;
+    }
+  }
+}
+
+/** dst[i] = exp(src[i]) for float64 arrays, pairs through exp64x2 (exported so tests can sweep it). */
+export function expArray(src: usize, dst: usize, n: i32): void {
+  let i = 0;
+  for (; i + 2 <= n; i += 2) v128.store(dst + (<usize>i << 3), exp64x2(v128.load(src + (<usize>i << 3))));
+  for (; i < n; i++) store<f64>(dst + (<usize>i << 3), exp64(load<f64>(src + (<usize>i << 3))));
 }

@@ -3,6 +3,7 @@
 // engine-wide thread count that multi-threaded backends read. Threads never change results (docs/NUMERICS.md).
 import type { Backend } from "./backend.js";
 import { referenceBackend } from "./reference/index.js";
+import { createWasmBackend } from "./wasm/index.js";
 
 export type { AttentionOptions, Backend, Conv2dOptions, F32, TimestepEmbeddingOptions } from "./backend.js";
 export { ReferenceBackend, referenceBackend } from "./reference/index.js";
@@ -35,6 +36,14 @@ const OP_NAMES = [
 
 const registry = new Map<string, Backend>([[referenceBackend.name, referenceBackend]]);
 let active: Backend = referenceBackend;
+
+// The wasm backend registers itself where WebAssembly SIMD exists, and becomes the default where it can
+// also use threads (SharedArrayBuffer); it reads the engine's thread count at each op.
+const wasm = createWasmBackend(referenceBackend, () => getNumThreads());
+if (wasm !== null) {
+  registry.set(wasm.name, wasm);
+  if (typeof SharedArrayBuffer !== "undefined") active = wasm;
+}
 
 function checkBackend(backend: Backend): void {
   if (backend === null || typeof backend !== "object" || typeof backend.name !== "string" || backend.name === "") {
@@ -90,7 +99,9 @@ export const ops: Backend = (() => {
 function detectCores(): number {
   const nav = (globalThis as { navigator?: { hardwareConcurrency?: unknown } }).navigator;
   const n = nav?.hardwareConcurrency;
-  return typeof n === "number" && Number.isSafeInteger(n) && n > 0 ? n : 1;
+  if (typeof n === "number" && Number.isSafeInteger(n) && n > 0) return n;
+  // Node 20 has no navigator; the wasm backend knows the cores from its platform host.
+  return wasm?.hostCores ?? 1;
 }
 
 let numThreads: number | null = null;

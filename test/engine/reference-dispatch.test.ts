@@ -15,6 +15,9 @@ import {
 import { Tensor } from "../../src/tensor/tensor.js";
 
 test("ops forwards to the active backend; reference is the default", () => {
+  // Where WebAssembly SIMD and SharedArrayBuffer exist (always on Node 20+) the wasm backend is the default.
+  assert.equal(getBackend().name, "wasm");
+  setBackend("reference");
   assert.equal(getBackend(), referenceBackend);
   assert.equal(ops.name, "reference");
   assert.ok(listBackends().includes("reference"));

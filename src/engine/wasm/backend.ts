@@ -1,5 +1,6 @@
 import { Tensor } from "../../tensor/tensor.js";
 import type { AttentionOptions, Backend, Conv2dOptions, F32, TimestepEmbeddingOptions } from "../backend.js";
+import { referenceBackend } from "../reference/index.js";
 import { PackedWeights, runGemm } from "./gemm.js";
 import { A_PACKED, A_ROWS, B_COLS, B_IM2COL, B_PACKED, B_ROWS, CTRL_COUNTER, JOB_NORM, JOB_SOFTMAX } from "./layout.js";
 import { WasmRuntime } from "./runtime.js";
@@ -33,18 +34,32 @@ export class WasmBackend implements Backend {
   private readonly rt: WasmRuntime;
   private readonly packed: PackedWeights;
 
-  constructor(private readonly fallback: Backend) {
+  /**
+   * @param fallback serves the ops without a wasm kernel and degenerate shapes (the reference backend).
+   * @param threads the thread count for each op, read at call time (the engine's `getNumThreads`).
+   */
+  constructor(
+    private readonly fallback: Backend = referenceBackend,
+    private readonly threads: () => number = WasmRuntime.cores,
+  ) {
     this.rt = WasmRuntime.get();
     this.packed = new PackedWeights(this.rt);
   }
 
-  /** Threads the next op uses (the calling thread included). */
-  get numThreads(): number {
-    return this.rt.threads;
+  /** Logical cores available here (Node: os.availableParallelism(); browsers: hardwareConcurrency). */
+  get hostCores(): number {
+    return WasmRuntime.cores();
   }
 
-  setNumThreads(n: number): void {
-    this.rt.setThreads(n);
+  /** Why the backend runs single-threaded here, or null when it can use threads. */
+  get singleThreadReason(): string | null {
+    return this.rt.singleThreadReason;
+  }
+
+  /** Picks up the engine's thread count (it takes effect on the next op) and returns the heap. */
+  private begin(): WasmRuntime["heap"] {
+    this.rt.setThreads(this.threads());
+    return this.rt.heap;
   }
 
   /** Threads (the caller included) that took part in the most recent wasm job. */
@@ -82,7 +97,7 @@ export class WasmBackend implements Backend {
     const k = cin * kh * kw;
     if (n === 0 || cout === 0 || k === 0) return this.fallback.conv2d(x, weight, bias, options);
 
-    const heap = this.rt.heap;
+    const heap = this.begin();
     const a = this.packed.conv(weight);
     const biasPtr = bias === null ? 0 : this.packed.bias(bias);
     const plane = hp * wp;
@@ -97,13 +112,12 @@ export class WasmBackend implements Backend {
         view.set(x.data);
         view.fill(0, x.size);
       } else {
-        view.fill(0);
-        for (let img = 0; img < n * cin; img++) {
-          for (let y = 0; y < h; y++) {
-            const src = (img * h + y) * w;
-            view.set(x.data.subarray(src, src + w), img * plane + (y + pt) * wp + pl);
-          }
-        }
+        // Stage the input in the output buffer when it fits, else in a temporary, then pad in wasm.
+        const stage = outLen >= x.size ? out : heap.alloc(x.size * 4);
+        heap.f32(stage, x.size).set(x.data);
+        this.rt.kernels.padPlanes(stage, xp, n * cin, h, w, hp, wp, pt, pl);
+        heap.f32(xp + n * cin * plane * 4, 16).fill(0);
+        if (stage !== out) heap.free(stage);
       }
       runGemm(
         this.rt,
@@ -159,7 +173,7 @@ export class WasmBackend implements Backend {
     }
     const rows = x.size / Math.max(inF, 1);
     if (rows === 0 || outF === 0 || inF === 0) return this.fallback.linear(x, weight, bias);
-    const heap = this.rt.heap;
+    const heap = this.begin();
     const b = this.packed.linear(weight);
     const biasPtr = bias === null ? 0 : this.packed.bias(bias);
     const xs = heap.alloc(x.size * 4);
@@ -231,7 +245,7 @@ export class WasmBackend implements Backend {
     k: number,
     shape: number[],
   ): F32 {
-    const heap = this.rt.heap;
+    const heap = this.begin();
     const ap = heap.alloc(aData.length * 4);
     const bp = heap.alloc(bData.length * 4);
     const outLen = batch * m * n;
@@ -317,7 +331,7 @@ export class WasmBackend implements Backend {
     bias: F32 | null,
     eps: number,
   ): F32 {
-    const heap = this.rt.heap;
+    const heap = this.begin();
     const wPtr = weight === null ? 0 : this.packed.bias(weight);
     const bPtr = bias === null ? 0 : this.packed.bias(bias);
     const buf = heap.alloc(x.size * 4);
@@ -349,7 +363,7 @@ export class WasmBackend implements Backend {
     checkF32(x, "softmax input");
     const n = x.ndim === 0 ? 0 : x.shape[x.ndim - 1];
     if (n === 0 || x.size === 0) return this.fallback.softmax(x);
-    const heap = this.rt.heap;
+    const heap = this.begin();
     const buf = heap.alloc(x.size * 4);
     try {
       heap.f32(buf, x.size).set(x.data);
@@ -415,7 +429,7 @@ export class WasmBackend implements Backend {
     }
     const scale = Math.fround(options.scale === undefined ? 1 / Math.sqrt(d) : options.scale);
     const causal = options.causal === true;
-    const heap = this.rt.heap;
+    const heap = this.begin();
     // Heads are processed in groups so the score matrix stays bounded (64 MiB) for long sequences.
     const group = Math.max(1, Math.min(bh, Math.floor(SCORE_FLOATS / (lq * lk))));
     const qp = heap.alloc(q.size * 4);

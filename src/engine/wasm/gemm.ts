@@ -6,6 +6,8 @@ import type { GemmFields, WasmRuntime } from "./runtime.js";
 const KC = 256;
 /** Widest N chunk (in 8-column panels): bounds the packed B of one chunk to 128 columns. */
 const MAX_N_CHUNK_PANELS = 16;
+/** Narrowest N chunk worth splitting to (in panels) before M is split instead. */
+const MIN_N_CHUNK_PANELS = 4;
 /** Largest packed A of one chunk, so it stays in L2 across the N panels. */
 const MAX_A_CHUNK_BYTES = 1 << 20;
 
@@ -34,8 +36,12 @@ export function planGemm(
   const mPanels = Math.ceil(M / MR);
   const nPanels = Math.ceil(N / NR);
   const kc = Math.max(1, Math.min(K, KC));
-  const want = threads > 1 ? 4 * threads : 1;
-  let nChunks = Math.max(Math.ceil(nPanels / MAX_N_CHUNK_PANELS), Math.min(nPanels, Math.ceil(want / batch)));
+  // Enough chunks for dynamic balancing when threaded; N chunks stay >= 4 panels wide so each K block of
+  // A (read from L2) serves several B panels, and M is split when N alone cannot give enough chunks.
+  const want = threads > 1 ? 3 * threads : 1;
+  let nChunks = Math.ceil(nPanels / MAX_N_CHUNK_PANELS);
+  if (batch * nChunks < want)
+    nChunks = Math.max(nChunks, Math.min(Math.ceil(nPanels / MIN_N_CHUNK_PANELS), Math.ceil(want / batch)));
   const nChunkPanels = Math.ceil(nPanels / nChunks);
   nChunks = Math.ceil(nPanels / nChunkPanels);
   let mChunks = aPacked ? 1 : Math.ceil((mPanels * MR * kc * 4) / MAX_A_CHUNK_BYTES);

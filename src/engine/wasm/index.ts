@@ -26,6 +26,6 @@ export function wasmSimdSupported(): boolean {
  * platform lacks WebAssembly SIMD. Where shared memory or blocking waits are unavailable it still works,
  * on one thread, and says so once on the console.
  */
-export function createWasmBackend(fallback: Backend): WasmBackend | null {
-  return wasmSimdSupported() ? new WasmBackend(fallback) : null;
+export function createWasmBackend(fallback: Backend, threads: () => number): WasmBackend | null {
+  return wasmSimdSupported() ? new WasmBackend(fallback, threads) : null;
 }

@@ -8,6 +8,18 @@ export interface KernelExports {
   runJob(desc: number, tid: number): void;
   packAPanels(src: number, m: number, k: number, dst: number): void;
   packBPanelsFromCols(src: number, n: number, k: number, dst: number): void;
+  expArray(src: number, dst: number, n: number): void;
+  padPlanes(
+    src: number,
+    dst: number,
+    planes: number,
+    h: number,
+    w: number,
+    hp: number,
+    wp: number,
+    pt: number,
+    pl: number,
+  ): void;
 }
 
 export type GemmFields = { [K in keyof typeof D]: number };
