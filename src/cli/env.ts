@@ -4,7 +4,7 @@ import { hubCacheDir } from "../hub/index.js";
 import { bundledModelPath } from "../pipelines/bundled.node.js";
 import { engineInfo } from "../pipelines/engine-info.js";
 
-function packageVersion(): string {
+export function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as {
     version: string;
   };

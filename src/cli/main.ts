@@ -4,7 +4,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { SCHEDULER_ALIASES } from "../schedulers/index.js";
 import { nonNegativeNumber, oneOf, parseOutputTypes, parseSeed, parseSeedList, positiveInt } from "./args.js";
-import { envReport } from "./env.js";
+import { envReport, packageVersion } from "./env.js";
 import { type GenerateCommandOptions, runGenerate, UsageError } from "./generate.js";
 
 // The main job: Diffusers' own seed-0 DDIM samples of the bundled model (16 digits, 50 steps), as PNGs
@@ -24,6 +24,7 @@ const DEMO_ARGS = [
 function buildProgram(): Command {
   const program = new Command("reprodiff")
     .description("Reproducible diffusion-model inference: the same seed gives the same image on every machine.")
+    .version(packageVersion(), "-V, --version")
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({
