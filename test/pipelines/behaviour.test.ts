@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { DeterminismError, disableFullDeterminism, enableFullDeterminism } from "../../src/engine/determinism.js";
-import { getNumThreads, setNumThreads } from "../../src/engine/index.js";
+import { getBackend, getNumThreads, referenceBackend, setBackend, setNumThreads } from "../../src/engine/index.js";
 import { bundledModelPath } from "../../src/pipelines/bundled.node.js";
 import { DDIMPipeline } from "../../src/pipelines/ddim.js";
 import { DDPMPipeline } from "../../src/pipelines/ddpm.js";
@@ -265,5 +265,28 @@ test("loading errors name the file and the problem; non-CPU devices are refused"
     await assert.rejects(DDIMPipeline.fromPretrained(model, { device: "webgpu" }), DeterminismError);
   } finally {
     disableFullDeterminism();
+  }
+});
+
+test("under full determinism a backend that declares a non-deterministic trait is refused at generate()", async () => {
+  const pipe = await ddimPromise;
+  const previous = getBackend();
+  // A stand-in for a future relaxed-SIMD backend: the reference ops, declared as relaxed.
+  const relaxed = Object.assign(Object.create(referenceBackend), {
+    name: "relaxed-test",
+    traits: { relaxedSimd: true },
+  });
+  setBackend(relaxed);
+  try {
+    const { info } = await pipe.generate({ numInferenceSteps: 1, generator: seeded(0) });
+    assert.equal(info.engine.backend, "relaxed-test");
+    assert.equal(info.engine.deterministic, false);
+    enableFullDeterminism();
+    await assert.rejects(pipe.generate({ numInferenceSteps: 1, generator: seeded(0) }), (err: unknown) => {
+      return err instanceof DeterminismError && err.feature === "relaxed-simd" && /relaxed-test/.test(err.message);
+    });
+  } finally {
+    disableFullDeterminism();
+    setBackend(previous);
   }
 });
