@@ -16,7 +16,7 @@ import { DiffusionPipeline } from "../../src/pipelines/index.js";
 import { toNumpyImages } from "../../src/pipelines/postprocess.js";
 import type { ProgressInfo } from "../../src/pipelines/types.js";
 import { Generator } from "../../src/rng/index.js";
-import { DDIMScheduler } from "../../src/schedulers/index.js";
+import { DDIMScheduler, EulerDiscreteScheduler } from "../../src/schedulers/index.js";
 import { Tensor } from "../../src/tensor/tensor.js";
 
 const model = bundledModelPath();
@@ -289,4 +289,23 @@ test("under full determinism a backend that declares a non-deterministic trait i
     disableFullDeterminism();
     setBackend(previous);
   }
+});
+
+test("a sigma-space scheduler swapped in gets scaled noise, scaled inputs and float timesteps", async () => {
+  const pipe = await DDPMPipeline.fromPretrained(model);
+  const real = pipe.unet;
+  const seen: unknown[] = [];
+  pipe.unet = {
+    config: real.config,
+    forward: (x, t) => {
+      seen.push(t);
+      return real.forward(x, t);
+    },
+  };
+  pipe.scheduler = EulerDiscreteScheduler.fromConfig(pipe.scheduler.config);
+  const { images, info } = await pipe.generate({ numInferenceSteps: 3, generator: seeded(0), outputType: "np" });
+  assert.equal(info.scheduler, "EulerDiscreteScheduler");
+  assert.equal(seen.length, 3);
+  for (const t of seen) assert.ok(t instanceof Tensor && t.dtype === "float32" && t.size === 1);
+  assert.ok([...images.data].every((v) => v >= 0 && v <= 1));
 });
