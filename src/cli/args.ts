@@ -48,3 +48,14 @@ export function oneOf<T extends string>(what: string, allowed: readonly T[]): (v
     return v as T;
   };
 }
+
+export function parseOutputTypes(value: string): ("png" | "npy")[] {
+  const parts = value
+    .toLowerCase()
+    .split(",")
+    .map((s) => s.trim());
+  if (parts.length === 0 || parts.some((p) => p !== "png" && p !== "npy")) {
+    throw new InvalidArgumentError("output type must be png, npy or png,npy.");
+  }
+  return [...new Set(parts)] as ("png" | "npy")[];
+}

@@ -1,9 +1,10 @@
 import { readFileSync } from "node:fs";
+import { listBackends } from "../engine/index.js";
 import { hubCacheDir } from "../hub/index.js";
 import { bundledModelPath } from "../pipelines/bundled.node.js";
 import { engineInfo } from "../pipelines/engine-info.js";
 
-function packageVersion(): string {
+export function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as {
     version: string;
   };
@@ -26,6 +27,7 @@ export function envReport(): string {
     ["platform", `${process.platform}-${process.arch}`],
     ["engine backend", engine.backend],
     ["engine threads", String(engine.threads)],
+    ["backends", listBackends().join(", ")],
     ["numerics version", engine.numericsVersion],
     ["deterministic", String(engine.deterministic)],
     ["full determinism", engine.fullDeterminism ? "enabled" : "disabled"],

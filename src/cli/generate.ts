@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, extname, join, resolve } from "node:path";
-import { setNumThreads } from "../engine/index.js";
+import { listBackends, setBackend, setNumThreads } from "../engine/index.js";
 import { serializeNpy } from "../io/npy.js";
 import { absSum } from "../pipelines/abs-sum.js";
 import { bundledModelPath } from "../pipelines/bundled.node.js";
@@ -13,7 +13,7 @@ import type { GenerationInfo } from "../pipelines/types.js";
 import { Generator } from "../rng/index.js";
 import { swapScheduler } from "../schedulers/index.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { StepProgressBar } from "./progress.js";
+import { DownloadProgressLine, StepProgressBar } from "./progress.js";
 
 export interface GenerateCommandOptions {
   seed: bigint;
@@ -24,7 +24,9 @@ export interface GenerateCommandOptions {
   batch?: number;
   out: string;
   threads?: number;
-  outputType: "png" | "npy";
+  backend?: string;
+  /** What to write: PNGs, a .npy array, or both (folder output only). */
+  outputType: OutputKind[];
   scale: number;
   progress?: boolean;
   revision?: string;
@@ -47,6 +49,11 @@ export class UsageError extends Error {
   override name = "UsageError";
 }
 
+/** Progress goes to stderr when it is a terminal, or when asked with --progress; never with --no-progress. */
+function showProgress(options: GenerateCommandOptions): boolean {
+  return options.progress ?? process.stderr.isTTY === true;
+}
+
 async function loadPipeline(model: string | undefined, options: GenerateCommandOptions): Promise<DiffusionPipeline> {
   const loadOptions = {
     ...(options.revision !== undefined ? { revision: options.revision } : {}),
@@ -54,6 +61,7 @@ async function loadPipeline(model: string | undefined, options: GenerateCommandO
     ...(options.cacheDir !== undefined ? { cacheDir: options.cacheDir } : {}),
     ...(options.offline ? { localFilesOnly: true } : {}),
     ...(options.token !== undefined ? { token: options.token } : {}),
+    ...(showProgress(options) ? { downloadProgress: new DownloadProgressLine().update } : {}),
   };
   const path = model ?? bundledModelPath();
   const name = options.scheduler;
@@ -64,11 +72,13 @@ async function loadPipeline(model: string | undefined, options: GenerateCommandO
   return pipe;
 }
 
-function outputPlan(out: string, outputType: "png" | "npy"): { kind: "dir" | "file"; path: string } {
+export type OutputKind = "png" | "npy";
+
+function outputPlan(out: string, outputType: readonly OutputKind[]): { kind: "dir" | "file"; path: string } {
   const ext = extname(out).toLowerCase();
   if (ext === ".png" || ext === ".npy") {
-    if (ext.slice(1) !== outputType) {
-      throw new UsageError(`--out ${out} ends in ${ext} but --output-type is ${outputType}`);
+    if (outputType.length !== 1 || ext.slice(1) !== outputType[0]) {
+      throw new UsageError(`--out ${out} is one ${ext} file but --output-type is ${outputType.join(",")}`);
     }
     return { kind: "file", path: resolve(out) };
   }
@@ -97,6 +107,14 @@ export async function runGenerate(
     throw new UsageError(`--eta applies to the ddim scheduler only (got --scheduler ${options.scheduler})`);
   }
   const plan = outputPlan(options.out, options.outputType);
+  if (options.backend !== undefined) {
+    if (!listBackends().includes(options.backend)) {
+      throw new UsageError(
+        `--backend ${options.backend} is not available here; available: ${listBackends().join(", ")}`,
+      );
+    }
+    setBackend(options.backend);
+  }
   if (options.threads !== undefined) setNumThreads(options.threads);
 
   const pipe = await loadPipeline(model, options);
@@ -105,8 +123,7 @@ export async function runGenerate(
     ? options.seeds.map((s) => new Generator().manualSeed(s))
     : new Generator().manualSeed(options.seed);
 
-  const showProgress = options.progress ?? process.stderr.isTTY === true;
-  const bar = showProgress ? new StepProgressBar(`${options.scheduler} ${batchSize}x`) : null;
+  const bar = showProgress(options) ? new StepProgressBar(`${options.scheduler} ${batchSize}x`) : null;
   let images: Tensor<"float32">;
   let info: GenerationInfo;
   try {
@@ -132,9 +149,10 @@ export async function runGenerate(
     writeFileSync(path, bytes);
     files.push(path);
   };
-  if (options.outputType === "npy") {
+  if (options.outputType.includes("npy")) {
     write(plan.kind === "file" ? plan.path : join(plan.path, "images.npy"), serializeNpy(images));
-  } else {
+  }
+  if (options.outputType.includes("png")) {
     const pil = numpyToImages(images);
     const text = pngText(info, modelName);
     if (plan.kind === "file") {

@@ -3,15 +3,28 @@
 // (2 for bad arguments, 1 for anything else); REPRODIFF_DEBUG=1 adds the stack trace.
 import { Command, CommanderError, Option } from "commander";
 import { SCHEDULER_ALIASES } from "../schedulers/index.js";
-import { nonNegativeNumber, oneOf, parseSeed, parseSeedList, positiveInt } from "./args.js";
-import { envReport } from "./env.js";
+import { nonNegativeNumber, oneOf, parseOutputTypes, parseSeed, parseSeedList, positiveInt } from "./args.js";
+import { envReport, packageVersion } from "./env.js";
 import { type GenerateCommandOptions, runGenerate, UsageError } from "./generate.js";
 
-const DEMO_ARGS = ["generate", "--batch", "16", "--scale", "8", "--out", "reprodiff-output"];
+// The main job: Diffusers' own seed-0 DDIM samples of the bundled model (16 digits, 50 steps), as PNGs
+// (each image and a 4x4 grid at 8x) and as the float array, in ./reprodiff-output.
+const DEMO_ARGS = [
+  "generate",
+  "--batch",
+  "16",
+  "--scale",
+  "8",
+  "--output-type",
+  "png,npy",
+  "--out",
+  "reprodiff-output",
+];
 
 function buildProgram(): Command {
   const program = new Command("reprodiff")
     .description("Reproducible diffusion-model inference: the same seed gives the same image on every machine.")
+    .version(packageVersion(), "-V, --version")
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({
@@ -47,10 +60,11 @@ function buildProgram(): Command {
         positiveInt("threads", 256),
       ),
     )
+    .addOption(new Option("--backend <name>", "compute backend, e.g. wasm or reference (same bytes on every one)"))
     .addOption(
-      new Option("--output-type <type>", "png or npy (float32 NHWC in [0,1], np.load-able)")
-        .argParser(oneOf("output type", ["png", "npy"] as const))
-        .default("png"),
+      new Option("--output-type <types>", "png, npy (float32 NHWC in [0,1], np.load-able) or png,npy")
+        .argParser(parseOutputTypes)
+        .default(["png"], "png"),
     )
     .addOption(
       new Option("--scale <n>", "nearest-neighbour upscale factor for PNGs")

@@ -1,5 +1,5 @@
 import cliProgress from "cli-progress";
-import type { ProgressInfo } from "../pipelines/types.js";
+import type { DownloadProgress, ProgressInfo } from "../pipelines/types.js";
 
 function formatDuration(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
@@ -44,4 +44,29 @@ export class StepProgressBar {
     if (this.started) this.bar.stop();
     this.started = false;
   }
+}
+
+function formatBytes(n: number): string {
+  if (n >= 1 << 30) return `${(n / (1 << 30)).toFixed(2)} GiB`;
+  if (n >= 1 << 20) return `${(n / (1 << 20)).toFixed(1)} MiB`;
+  if (n >= 1 << 10) return `${(n / (1 << 10)).toFixed(0)} KiB`;
+  return `${n} B`;
+}
+
+/**
+ * Hub download progress on stderr: one line per file, rewritten in place on a terminal, printed once
+ * when the file is complete otherwise.
+ */
+export class DownloadProgressLine {
+  constructor(private readonly stream: NodeJS.WriteStream = process.stderr) {}
+
+  readonly update = (event: DownloadProgress): void => {
+    const pct = event.total > 0 ? Math.floor((100 * event.downloaded) / event.total) : 100;
+    const text = `downloading ${event.file} ${formatBytes(event.downloaded)}/${formatBytes(event.total)} (${pct}%)`;
+    if (this.stream.isTTY) {
+      this.stream.write(`\r${text}\x1b[K${event.done ? "\n" : ""}`);
+    } else if (event.done) {
+      this.stream.write(`${text}\n`);
+    }
+  };
 }

@@ -9,6 +9,8 @@ export interface SchedulerLike {
   readonly config: Record<string, unknown>;
   readonly timesteps: ArrayLike<number | bigint> | Tensor;
   setTimesteps(numInferenceSteps: number): void;
+  /** Element type of `timesteps` in Diffusers: int64 (DDPM, DDIM) or float (sigma-space schedulers). */
+  readonly timestepsDtype?: "int64" | "float32" | "float64";
   /** Scale of the initial noise; 1 when absent (DDPM, DDIM). */
   readonly initNoiseSigma?: number;
   /** The model input at timestep t; the latents themselves when absent. */
@@ -24,5 +26,6 @@ export interface SchedulerLike {
 /** What a pipeline needs from its denoising model. */
 export interface UNetLike {
   readonly config: Record<string, unknown>;
-  forward(sample: Tensor<"float32">, timestep: number): Promise<{ sample: Tensor<"float32"> }>;
+  /** `timestep` is a number (an integer timestep) or a one-element tensor (fractional timesteps). */
+  forward(sample: Tensor<"float32">, timestep: number | Tensor): Promise<{ sample: Tensor<"float32"> }>;
 }

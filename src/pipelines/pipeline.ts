@@ -196,7 +196,7 @@ export abstract class DiffusionPipeline {
       if (signal?.aborted) throw abortError(signal);
       const t = timesteps[i];
       const input = this.scheduler.scaleModelInput ? this.scheduler.scaleModelInput(latents, t) : latents;
-      const { sample: modelOutput } = await this.unet.forward(input, t);
+      const { sample: modelOutput } = await this.unet.forward(input, this.modelTimestep(t));
       latents = this.step(modelOutput, { t, latents, generator }, options);
       stepsRun++;
       if (callbackOnStepEnd) {
@@ -224,6 +224,18 @@ export abstract class DiffusionPipeline {
       engine: engineInfo(),
     };
     return { images: convertOutput(latents, outputType) as ImagesFor<O>, info };
+  }
+
+  /**
+   * The timestep as the UNet must see it. Diffusers hands the UNet an element of `scheduler.timesteps`:
+   * int64 for DDPM/DDIM (a plain number here), but float for sigma-space schedulers, whose fractional
+   * timesteps must not be truncated as a bare Python number would be.
+   */
+  private modelTimestep(t: number): number | Tensor {
+    const dtype = this.scheduler.timestepsDtype;
+    if (dtype === "float32") return Tensor.from(new Float32Array([t]), [1]);
+    if (dtype === "float64") return Tensor.from(new Float64Array([t]), [1]);
+    return t;
   }
 
   /** Checks the subclass's own settings before anything is drawn from the generator. */

@@ -1,15 +1,22 @@
 // The built `reprodiff` command, spawned as a user runs it.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { decode } from "fast-png";
+import { listBackends } from "../../src/engine/index.js";
 import { parseNpy } from "../../src/io/npy.js";
+import { absSum } from "../../src/pipelines/abs-sum.js";
 import { DDIMPipeline } from "../../src/pipelines/ddim.js";
+import { imageGrid } from "../../src/pipelines/image.js";
+import { numpyToImages } from "../../src/pipelines/postprocess.js";
 import { Generator } from "../../src/rng/index.js";
+import { Tensor } from "../../src/tensor/tensor.js";
+import { maxAbsDiff } from "../../src/testing/index.js";
+import { loadJsonFixture, loadSafetensorsFixture } from "../helpers/fixtures.js";
 
 const main = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
 const work = mkdtempSync(join(tmpdir(), "reprodiff-cli-"));
@@ -112,6 +119,8 @@ test("bad arguments: one line on stderr, exit code 2, no stack trace", () => {
     ["generate", "--batch", "3", "--seeds", "1,2"],
     ["generate", "--scheduler", "ddpm", "--eta", "1"],
     ["generate", "--output-type", "gif"],
+    ["generate", "--backend", "cuda"],
+    ["generate", "--out", "x.npy", "--output-type", "png,npy"],
     ["generate", "--out", "a.png", "--output-type", "npy"],
     ["generate", "--frobnicate"],
     ["frobnicate"],
@@ -133,12 +142,40 @@ test("a missing model folder is a one-line error with exit code 1", () => {
   assert.match(r.stderr, /no-such-model/);
 });
 
-test("with no arguments the main job generates the bundled digits into ./reprodiff-output", () => {
+test("with no arguments the main job reproduces Diffusers' seed-0 DDIM digits into ./reprodiff-output", async (t) => {
+  // The bundled model's golden samples: DDIMPipeline(batch_size=16, 50 steps, eta 0, torch.manual_seed(0)).
+  // One generator draws the whole batch, so only the full batch is a Diffusers result.
   const cwd = mkdtempSync(join(work, "main-"));
   const r = cli([], { cwd });
   assert.equal(r.status, 0, r.stderr);
-  assert.ok(existsSync(join(cwd, "reprodiff-output", "grid.png")));
-  const grid = decode(readFileSync(join(cwd, "reprodiff-output", "grid.png")));
-  assert.equal(grid.width, 4 * 16 * 8);
+  const out = join(cwd, "reprodiff-output");
+  const meta = JSON.parse(readFileSync(join(out, "generation.json"), "utf8"));
+  if (listBackends().includes("wasm"))
+    assert.equal(meta.engine.backend, "wasm", "the main job runs on the fast backend");
+
+  const expected = loadSafetensorsFixture("pipelines", "samples_seed0_ddim50.safetensors").float32("images");
+  const diffusersSum = loadJsonFixture<{ ddim: { abs_sum: number } }>("pipelines", "samples.json").ddim.abs_sum;
+  const npy = parseNpy(readFileSync(join(out, "images.npy")), "images.npy");
+  assert.deepEqual(npy.shape, [16, 16, 16, 1]);
+  const images = Tensor.from(new Float32Array((npy.data as Float32Array).slice().buffer), npy.shape);
+  const delta = maxAbsDiff(images, expected);
+  const sum = absSum(images, { order: "nchw" });
+  t.diagnostic(
+    `digits DDIM50 seed 0 batch 16: max|Δ| = ${delta.toExponential(3)}, absSum ${sum} (Diffusers ${diffusersSum}), ` +
+      `${meta.engine.backend} x${meta.engine.threads}`,
+  );
+  assert.ok(delta <= 1e-4, `max|Δ| ${delta}`);
+  assert.ok(Math.abs(sum - diffusersSum) <= 1e-4 * images.size);
   assert.match(r.stdout, /DDIMPipeline DDIMScheduler, 50 steps, batch 16, abs sum 1245\.[67]/);
+
+  // The 4x4 grid at 8x is Diffusers' images through numpy_to_pil, up to one level where a value sits on a
+  // rounding boundary.
+  const grid = decode(readFileSync(join(out, "grid.png")));
+  const want = imageGrid(numpyToImages(expected), { scale: 8 });
+  assert.equal(grid.width, want.width);
+  assert.equal(grid.height, want.height);
+  let worst = 0;
+  for (let i = 0; i < want.data.length; i++) worst = Math.max(worst, Math.abs(grid.data[i] - want.data[i]));
+  assert.ok(worst <= 1, `grid pixels differ by ${worst} levels`);
+  assert.equal(readdirSync(out).filter((f) => /^image-\d+\.png$/.test(f)).length, 16);
 });

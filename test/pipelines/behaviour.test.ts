@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { DeterminismError, disableFullDeterminism, enableFullDeterminism } from "../../src/engine/determinism.js";
-import { getNumThreads, setNumThreads } from "../../src/engine/index.js";
+import { getBackend, getNumThreads, referenceBackend, setBackend, setNumThreads } from "../../src/engine/index.js";
 import { bundledModelPath } from "../../src/pipelines/bundled.node.js";
 import { DDIMPipeline } from "../../src/pipelines/ddim.js";
 import { DDPMPipeline } from "../../src/pipelines/ddpm.js";
@@ -16,7 +16,7 @@ import { DiffusionPipeline } from "../../src/pipelines/index.js";
 import { toNumpyImages } from "../../src/pipelines/postprocess.js";
 import type { ProgressInfo } from "../../src/pipelines/types.js";
 import { Generator } from "../../src/rng/index.js";
-import { DDIMScheduler } from "../../src/schedulers/index.js";
+import { DDIMScheduler, EulerDiscreteScheduler } from "../../src/schedulers/index.js";
 import { Tensor } from "../../src/tensor/tensor.js";
 
 const model = bundledModelPath();
@@ -75,9 +75,9 @@ test("the same seed gives the same bytes; a reused generator continues its strea
 
 test("a generator list makes image i the image that seed i gives alone, bit for bit", async () => {
   for (const pipe of [await ddimPromise, await ddpmPromise]) {
-    const opts = { numInferenceSteps: 3, outputType: "latent" as const };
-    const batch = (await pipe.generate({ ...opts, batchSize: 3, generator: [seeded(5), seeded(6), seeded(7)] })).images;
-    for (const [i, seed] of [5, 6, 7].entries()) {
+    const opts = { numInferenceSteps: 2, outputType: "latent" as const };
+    const batch = (await pipe.generate({ ...opts, batchSize: 2, generator: [seeded(5), seeded(6)] })).images;
+    for (const [i, seed] of [5, 6].entries()) {
       const single = (await pipe.generate({ ...opts, generator: seeded(seed) })).images;
       assert.deepEqual(batch.data.subarray(i * 256, (i + 1) * 256), single.data, `${pipe.constructor.name} item ${i}`);
     }
@@ -204,8 +204,8 @@ test("the same generation gives the same bytes with 1, 2 and 3 threads", async (
     for (const threads of [1, 2, 3]) {
       setNumThreads(threads);
       const { images, info } = await pipe.generate({
-        batchSize: 4,
-        numInferenceSteps: 3,
+        batchSize: 2,
+        numInferenceSteps: 2,
         generator: seeded(0),
         outputType: "np",
       });
@@ -266,4 +266,46 @@ test("loading errors name the file and the problem; non-CPU devices are refused"
   } finally {
     disableFullDeterminism();
   }
+});
+
+test("under full determinism a backend that declares a non-deterministic trait is refused at generate()", async () => {
+  const pipe = await ddimPromise;
+  const previous = getBackend();
+  // A stand-in for a future relaxed-SIMD backend: the reference ops, declared as relaxed.
+  const relaxed = Object.assign(Object.create(referenceBackend), {
+    name: "relaxed-test",
+    traits: { relaxedSimd: true },
+  });
+  setBackend(relaxed);
+  try {
+    const { info } = await pipe.generate({ numInferenceSteps: 1, generator: seeded(0) });
+    assert.equal(info.engine.backend, "relaxed-test");
+    assert.equal(info.engine.deterministic, false);
+    enableFullDeterminism();
+    await assert.rejects(pipe.generate({ numInferenceSteps: 1, generator: seeded(0) }), (err: unknown) => {
+      return err instanceof DeterminismError && err.feature === "relaxed-simd" && /relaxed-test/.test(err.message);
+    });
+  } finally {
+    disableFullDeterminism();
+    setBackend(previous);
+  }
+});
+
+test("a sigma-space scheduler swapped in gets scaled noise, scaled inputs and float timesteps", async () => {
+  const pipe = await DDPMPipeline.fromPretrained(model);
+  const real = pipe.unet;
+  const seen: unknown[] = [];
+  pipe.unet = {
+    config: real.config,
+    forward: (x, t) => {
+      seen.push(t);
+      return real.forward(x, t);
+    },
+  };
+  pipe.scheduler = EulerDiscreteScheduler.fromConfig(pipe.scheduler.config);
+  const { images, info } = await pipe.generate({ numInferenceSteps: 3, generator: seeded(0), outputType: "np" });
+  assert.equal(info.scheduler, "EulerDiscreteScheduler");
+  assert.equal(seen.length, 3);
+  for (const t of seen) assert.ok(t instanceof Tensor && t.dtype === "float32" && t.size === 1);
+  assert.ok([...images.data].every((v) => v >= 0 && v <= 1));
 });
