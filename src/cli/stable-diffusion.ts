@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, extname, join, resolve } from "node:path";
 import { InvalidArgumentError, Option } from "commander";
-import { setNumThreads } from "../engine/index.js";
+import { listBackends, setBackend, setNumThreads } from "../engine/index.js";
 import { serializeNpy } from "../io/npy.js";
 import { absSum } from "../pipelines/abs-sum.js";
 import { imageGrid } from "../pipelines/image.js";
@@ -14,32 +14,18 @@ import { type StableDiffusionGenerationInfo, StableDiffusionPipeline } from "../
 import { Generator } from "../rng/index.js";
 import { swapScheduler } from "../schedulers/index.js";
 import { nonNegativeNumber, positiveInt } from "./args.js";
+import { type GenerateCommandOptions, UsageError } from "./generate.js";
 import { StepProgressBar } from "./progress.js";
 
-export interface StableDiffusionCommandOptions {
+export interface StableDiffusionCommandOptions extends Omit<GenerateCommandOptions, "scheduler" | "quiet"> {
   prompt: string;
   negativePrompt?: string;
   guidance?: number;
   width?: number;
   height?: number;
   clipSkip?: number;
-  seed: bigint;
-  seeds?: bigint[];
-  steps?: number;
   /** Undefined keeps the repository's scheduler (PNDM for SD 1.5). */
   scheduler?: string;
-  eta?: number;
-  batch?: number;
-  out: string;
-  threads?: number;
-  outputType: "png" | "npy";
-  scale: number;
-  progress?: boolean;
-  revision?: string;
-  variant?: string;
-  cacheDir?: string;
-  offline?: boolean;
-  token?: string;
 }
 
 export interface StableDiffusionOutcome {
@@ -70,31 +56,32 @@ export function stableDiffusionOptions(): Option[] {
   ];
 }
 
-/** A user mistake: one line, exit code 2. */
-export class StableDiffusionUsageError extends Error {
-  override name = "UsageError";
-}
-
 export async function runStableDiffusion(
   model: string | undefined,
   options: StableDiffusionCommandOptions,
 ): Promise<StableDiffusionOutcome> {
   if (model === undefined) {
-    throw new StableDiffusionUsageError(
-      "--prompt needs a Stable Diffusion model: reprodiff generate <folder-or-repo> --prompt ...",
-    );
+    throw new UsageError("--prompt needs a Stable Diffusion model: reprodiff generate <folder-or-repo> --prompt ...");
   }
   const ext = extname(options.out).toLowerCase();
   const toFile = ext === ".png" || ext === ".npy";
-  if (toFile && ext.slice(1) !== options.outputType) {
-    throw new StableDiffusionUsageError(
-      `--out ${options.out} ends in ${ext} but --output-type is ${options.outputType}`,
+  if (toFile && (options.outputType.length !== 1 || ext.slice(1) !== options.outputType[0])) {
+    throw new UsageError(
+      `--out ${options.out} is one ${ext} file but --output-type is ${options.outputType.join(",")}`,
     );
   }
   if (options.seeds && options.batch !== undefined && options.seeds.length !== options.batch) {
-    throw new StableDiffusionUsageError(
+    throw new UsageError(
       `--seeds has ${options.seeds.length} seeds but --batch is ${options.batch}; give one seed per image`,
     );
+  }
+  if (options.backend !== undefined) {
+    if (!listBackends().includes(options.backend)) {
+      throw new UsageError(
+        `--backend ${options.backend} is not available here; available: ${listBackends().join(", ")}`,
+      );
+    }
+    setBackend(options.backend);
   }
   if (options.threads !== undefined) setNumThreads(options.threads);
   const pipe = await StableDiffusionPipeline.fromPretrained(model, {
@@ -131,7 +118,7 @@ export async function runStableDiffusion(
     });
   } catch (e) {
     // Bad sizes, prompts or seeds are usage errors, not crashes.
-    if (e instanceof RangeError || e instanceof TypeError) throw new StableDiffusionUsageError(e.message);
+    if (e instanceof RangeError || e instanceof TypeError) throw new UsageError(e.message);
     throw e;
   } finally {
     bar?.stop();
@@ -150,9 +137,10 @@ export async function runStableDiffusion(
     "reprodiff:prompt": options.prompt,
     "reprodiff:generation": JSON.stringify(info),
   };
-  if (options.outputType === "npy") {
+  if (options.outputType.includes("npy")) {
     write(toFile ? out : join(out, "images.npy"), serializeNpy(result.images));
-  } else {
+  }
+  if (options.outputType.includes("png")) {
     const pil = numpyToImages(result.images);
     if (toFile) {
       write(out, imageGrid(pil, { scale: options.scale }).toPNG(text));

@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { runStableDiffusion } from "../../src/cli/stable-diffusion.js";
 import { fixturePath } from "../helpers/fixtures.js";
 
@@ -12,7 +14,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 const base = {
   seed: 0n,
   out: dir,
-  outputType: "png" as const,
+  outputType: ["png" as const],
   scale: 1,
   progress: false,
   steps: 2,
@@ -60,7 +62,7 @@ test("generate --prompt: --scheduler swaps via fromConfig; bad sizes are usage e
   const outcome = await runStableDiffusion(model, {
     ...base,
     out: join(dir, "euler.npy"),
-    outputType: "npy",
+    outputType: ["npy"],
     prompt: "a cat",
     scheduler: "dpm++2m",
   });
@@ -70,4 +72,21 @@ test("generate --prompt: --scheduler swaps via fromConfig; bad sizes are usage e
     (e: Error) => e.name === "UsageError" && /width must be a positive multiple of 8/.test(e.message),
   );
   await assert.rejects(runStableDiffusion(undefined, { ...base, prompt: "a cat" }), /needs a Stable Diffusion model/);
+});
+
+test("reprodiff generate <sd-model> --prompt ... (the command line, end to end)", () => {
+  const main = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
+  const out = join(dir, "cli");
+  const args = [main, "generate", fixturePath("sd", "tiny-sd-pipe"), "--prompt", "a cat", "--negative-prompt", "ugly"];
+  const more = ["--guidance", "7.5", "--width", "64", "--height", "72", "--steps", "2", "--scheduler", "euler-a"];
+  const r = spawnSync(process.execPath, [...args, ...more, "--seed", "7", "--out", out, "--no-progress"], {
+    encoding: "utf8",
+  });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /StableDiffusionPipeline EulerAncestralDiscreteScheduler, 2 steps, batch 1, abs sum /);
+  const record = JSON.parse(readFileSync(join(out, "generation.json"), "utf8"));
+  assert.deepEqual([record.prompt, record.negativePrompt, record.width, record.height], [["a cat"], ["ugly"], 64, 72]);
+  const bad = spawnSync(process.execPath, [...args, "--clip-skip", "x"], { encoding: "utf8" });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /clip skip must be an integer/);
 });
