@@ -8,7 +8,8 @@
 // REPRODIFF_SD_SIZE is the image size (latents are size/8; default 512); REPRODIFF_SD_THREADS the thread
 // counts to time (default "1,2"); REPRODIFF_SD_BACKEND "wasm" (default where supported) or "reference".
 // REPRODIFF_SD_FULL=1 then adds SD 1.5's text encoder (CLIP ViT-L/14 text, 123 M) and VAE (83.7 M) with
-// random weights and runs each once, to see whether the whole pipeline's weights fit in one process/wasm memory.
+// random weights and runs each once (VAE decode at REPRODIFF_SD_DECODE_SIZE, default 64), to see whether the
+// whole pipeline's weights and activations fit in one process / wasm memory.
 
 import { existsSync } from "node:fs";
 import { getBackend, listBackends, setBackend, setNumThreads } from "../src/engine/index.js";
@@ -114,9 +115,14 @@ if (process.env.REPRODIFF_SD_FULL === "1") {
     await textEncoder.forward([[...ids, ...new Array(73).fill(49407)], new Array(77).fill(49407)]);
     console.log(`text encoder forward (2 x 77 tokens): ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     t0 = performance.now();
-    await vae.decode(randn([1, 4, 8, 8], { generator }) as Tensor<"float32">);
-    console.log(`VAE decode (64x64 image): ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    await step(8);
+    const decodeSize = Number(process.env.REPRODIFF_SD_DECODE_SIZE ?? 64);
+    await vae.decode(randn([1, 4, decodeSize / 8, decodeSize / 8], { generator }) as Tensor<"float32">);
+    console.log(`VAE decode (${decodeSize}x${decodeSize} image): ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    t0 = performance.now();
+    await step(size / 8);
+    console.log(
+      `UNet step (${size}x${size}, batch 2) with all three models loaded: ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
     console.log(`all three models ran in one process; RSS ${mib(process.memoryUsage().rss)}`);
   } catch (e) {
     console.log(`FAILED with text encoder + VAE added: ${(e as Error).stack ?? e}`);
