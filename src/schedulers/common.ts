@@ -1,6 +1,6 @@
 // Pieces several schedulers share: Diffusers' timestep spacings, dynamic thresholding and the
 // index bookkeeping of the sigma-based schedulers.
-import { arange, linspace, roundHalfEven } from "./numpy.js";
+import { arange, linspace, roundHalfEven } from "../math/compat/numpy-f64.js";
 import { clamp, type F32, f32 } from "./tensor-ops.js";
 
 /**

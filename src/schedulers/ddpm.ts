@@ -1,11 +1,12 @@
 // DDPMScheduler (Ho et al. 2020), Diffusers v0.31.0 semantics and float32 arithmetic.
+
+import { sleefExpf, sleefLogf } from "../math/compat/sleef-f32.js";
 import type { Tensor } from "../tensor/index.js";
 import { spacedTimesteps, thresholdSample } from "./common.js";
 import type { SchedulerSpec } from "./config.js";
 import { betaSchedule, bool, float, int, oneOf, PREDICTION_TYPES, spacing, trainedBetas } from "./params.js";
 import { Scheduler, type StepOptions, type StepResult } from "./scheduler.js";
 import { clamp, dataOf, type F32, f32, fdiv, fmul, fsqrt, fsub, wrap } from "./tensor-ops.js";
-import { expF32, logF32Scalar } from "./transcendental.js";
 
 export const VARIANCE_TYPES = [
   "fixed_small",
@@ -100,11 +101,11 @@ export class DDPMScheduler extends Scheduler {
     variance = Math.max(variance, f32(1e-20));
     switch (this.config.variance_type) {
       case "fixed_small_log":
-        return expF32(fmul(0.5, logF32Scalar(variance)));
+        return sleefExpf(fmul(0.5, sleefLogf(variance)));
       case "fixed_large":
         return currentBeta;
       case "fixed_large_log":
-        return logF32Scalar(currentBeta);
+        return sleefLogf(currentBeta);
       default:
         return variance;
     }
@@ -160,11 +161,11 @@ export class DDPMScheduler extends Scheduler {
           if (varianceType === "learned") {
             std = f32(Math.sqrt(pv[i]));
           } else {
-            const minLog = logF32Scalar(v);
-            const maxLog = logF32Scalar(currentBeta);
+            const minLog = sleefLogf(v);
+            const maxLog = sleefLogf(currentBeta);
             const frac = f32(f32(pv[i] + 1) / 2);
             const logVar = f32(f32(frac * maxLog) + f32(f32(1 - frac) * minLog));
-            std = expF32(f32(0.5 * logVar));
+            std = sleefExpf(f32(0.5 * logVar));
           }
           prev[i] = prev[i] + f32(std * noise[i]);
         }

@@ -1,10 +1,13 @@
 // DPMSolverMultistepScheduler (DPM-Solver / DPM-Solver++, Lu et al. 2022), Diffusers v0.31.0 semantics:
 // orders 1-3, midpoint/heun second-order updates, lower_order_final, Karras sigmas, SDE variants.
+
+import { numpyLogF32Array } from "../math/compat/numpy-f32.js";
+import { interp, roundHalfEven } from "../math/compat/numpy-f64.js";
+import { sleefExpf, sleefLogf } from "../math/compat/sleef-f32.js";
 import type { Tensor } from "../tensor/index.js";
 import { spacedTimesteps, thresholdSample } from "./common.js";
 import type { SchedulerSpec } from "./config.js";
 import { alphaSigma, MultistepScheduler } from "./multistep-base.js";
-import { interp, karrasSigmas, logF32, roundHalfEven, sigmaToT } from "./numpy.js";
 import {
   betaSchedule,
   bool,
@@ -18,8 +21,8 @@ import {
   unsupportedFlag,
 } from "./params.js";
 import type { StepOptions, StepResult } from "./scheduler.js";
+import { karrasSigmas, sigmaToT } from "./sigma-conversion.js";
 import { dataOf, type F32, f32, fadd, fdiv, fmul, fsqrt, fsub, wrap } from "./tensor-ops.js";
-import { expF32, logF32Scalar } from "./transcendental.js";
 
 const ALGORITHMS = ["dpmsolver++", "dpmsolver", "sde-dpmsolver++", "sde-dpmsolver", "deis"];
 const SOLVER_TYPES = ["midpoint", "heun", "logrho", "bh1", "bh2"];
@@ -80,7 +83,7 @@ export class DPMSolverMultistepScheduler extends MultistepScheduler {
     for (let i = 0; i < n; i++) {
       const a = fsqrt(this.alphasCumprod[i]);
       const s = fsqrt(f32(1 - this.alphasCumprod[i]));
-      this.lambdaT[i] = fsub(logF32Scalar(a), logF32Scalar(s));
+      this.lambdaT[i] = fsub(sleefLogf(a), sleefLogf(s));
     }
     this.modelOutputs = new Array(order).fill(null);
   }
@@ -112,7 +115,7 @@ export class DPMSolverMultistepScheduler extends MultistepScheduler {
       },
     );
     const table = this.trainingSigmas();
-    const logSigmas = logF32(table);
+    const logSigmas = numpyLogF32Array(table);
     let sigmas: ArrayLike<number>;
     if (c.use_karras_sigmas) {
       const flipped = Float64Array.from(table).reverse();
@@ -212,30 +215,30 @@ export class DPMSolverMultistepScheduler extends MultistepScheduler {
     switch (this.config.algorithm_type) {
       case "dpmsolver++": {
         const a = fdiv(t.sigma, s.sigma);
-        const b = fmul(t.alpha, fsub(expF32(-h), 1));
+        const b = fmul(t.alpha, fsub(sleefExpf(-h), 1));
         for (let j = 0; j < n; j++) out[j] = f32(a * x[j]) - f32(b * m[j]);
         break;
       }
       case "dpmsolver": {
         const a = fdiv(t.alpha, s.alpha);
-        const b = fmul(t.sigma, fsub(expF32(h), 1));
+        const b = fmul(t.sigma, fsub(sleefExpf(h), 1));
         for (let j = 0; j < n; j++) out[j] = f32(a * x[j]) - f32(b * m[j]);
         break;
       }
       case "sde-dpmsolver++": {
         const z = noise as F32;
-        const a = fmul(fdiv(t.sigma, s.sigma), expF32(-h));
-        const e2 = expF32(fmul(-2.0, h));
+        const a = fmul(fdiv(t.sigma, s.sigma), sleefExpf(-h));
+        const e2 = sleefExpf(fmul(-2.0, h));
         const b = fmul(t.alpha, fsub(1, e2));
-        const c = fmul(t.sigma, fsqrt(fsub(1.0, expF32(fmul(-2, h)))));
+        const c = fmul(t.sigma, fsqrt(fsub(1.0, sleefExpf(fmul(-2, h)))));
         for (let j = 0; j < n; j++) out[j] = f32(f32(a * x[j]) + f32(b * m[j])) + f32(c * z[j]);
         break;
       }
       default: {
         const z = noise as F32;
         const a = fdiv(t.alpha, s.alpha);
-        const b = fmul(2.0, fmul(t.sigma, fsub(expF32(h), 1)));
-        const c = fmul(t.sigma, fsqrt(fsub(expF32(fmul(2, h)), 1)));
+        const b = fmul(2.0, fmul(t.sigma, fsub(sleefExpf(h), 1)));
+        const c = fmul(t.sigma, fsqrt(fsub(sleefExpf(fmul(2, h)), 1)));
         for (let j = 0; j < n; j++) out[j] = f32(f32(a * x[j]) - f32(b * m[j])) + f32(c * z[j]);
       }
     }
@@ -262,7 +265,7 @@ export class DPMSolverMultistepScheduler extends MultistepScheduler {
     switch (this.config.algorithm_type) {
       case "dpmsolver++": {
         const a = fdiv(t.sigma, s0.sigma);
-        const em1 = fsub(expF32(-h), 1);
+        const em1 = fsub(sleefExpf(-h), 1);
         const b = fmul(t.alpha, em1);
         const c = heun ? fmul(t.alpha, fadd(fdiv(em1, h), 1)) : fmul(0.5, b);
         for (let j = 0; j < n; j++) {
@@ -273,7 +276,7 @@ export class DPMSolverMultistepScheduler extends MultistepScheduler {
       }
       case "dpmsolver": {
         const a = fdiv(t.alpha, s0.alpha);
-        const em1 = fsub(expF32(h), 1);
+        const em1 = fsub(sleefExpf(h), 1);
         const b = fmul(t.sigma, em1);
         const c = heun ? fmul(t.sigma, fsub(fdiv(em1, h), 1)) : fmul(0.5, b);
         for (let j = 0; j < n; j++) out[j] = f32(f32(a * x[j]) - f32(b * m0[j])) - f32(c * d1[j]);
@@ -281,11 +284,13 @@ export class DPMSolverMultistepScheduler extends MultistepScheduler {
       }
       case "sde-dpmsolver++": {
         const z = noise as F32;
-        const a = fmul(fdiv(t.sigma, s0.sigma), expF32(-h));
-        const om = fsub(1, expF32(fmul(-2.0, h)));
+        const a = fmul(fdiv(t.sigma, s0.sigma), sleefExpf(-h));
+        const om = fsub(1, sleefExpf(fmul(-2.0, h)));
         const b = fmul(t.alpha, om);
-        const c = heun ? fmul(t.alpha, fadd(fdiv(fsub(1.0, expF32(fmul(-2.0, h))), fmul(-2.0, h)), 1)) : fmul(0.5, b);
-        const d = fmul(t.sigma, fsqrt(fsub(1.0, expF32(fmul(-2, h)))));
+        const c = heun
+          ? fmul(t.alpha, fadd(fdiv(fsub(1.0, sleefExpf(fmul(-2.0, h))), fmul(-2.0, h)), 1))
+          : fmul(0.5, b);
+        const d = fmul(t.sigma, fsqrt(fsub(1.0, sleefExpf(fmul(-2, h)))));
         for (let j = 0; j < n; j++) {
           out[j] = f32(f32(f32(a * x[j]) + f32(b * m0[j])) + f32(c * d1[j])) + f32(d * z[j]);
         }
@@ -294,10 +299,10 @@ export class DPMSolverMultistepScheduler extends MultistepScheduler {
       default: {
         const z = noise as F32;
         const a = fdiv(t.alpha, s0.alpha);
-        const em1 = fsub(expF32(h), 1);
+        const em1 = fsub(sleefExpf(h), 1);
         const b = fmul(2.0, fmul(t.sigma, em1));
         const c = heun ? fmul(2.0, fmul(t.sigma, fsub(fdiv(em1, h), 1))) : fmul(t.sigma, em1);
-        const d = fmul(t.sigma, fsqrt(fsub(expF32(fmul(2, h)), 1)));
+        const d = fmul(t.sigma, fsqrt(fsub(sleefExpf(fmul(2, h)), 1)));
         for (let j = 0; j < n; j++) {
           out[j] = f32(f32(f32(a * x[j]) - f32(b * m0[j])) - f32(c * d1[j])) + f32(d * z[j]);
         }
@@ -328,7 +333,7 @@ export class DPMSolverMultistepScheduler extends MultistepScheduler {
     const n = x.length;
     const out = new Float32Array(n);
     const plus = this.config.algorithm_type === "dpmsolver++";
-    const e = plus ? fsub(expF32(-h), 1) : fsub(expF32(h), 1);
+    const e = plus ? fsub(sleefExpf(-h), 1) : fsub(sleefExpf(h), 1);
     const scale = plus ? t.alpha : t.sigma;
     const a = plus ? fdiv(t.sigma, s0.sigma) : fdiv(t.alpha, s0.alpha);
     const b = fmul(scale, e);

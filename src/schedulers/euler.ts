@@ -1,11 +1,14 @@
 // EulerDiscreteScheduler (Karras et al. 2022, algorithm 2), Diffusers v0.31.0 semantics: sigmas built in
 // float64 with NumPy's arithmetic then rounded to float32, steps in float32.
 
-import { glibcLog } from "../rng/libm/glibc-log.js";
+import { glibcLog } from "../math/compat/glibc-log.js";
+import { numpyLogF32Array } from "../math/compat/numpy-f32.js";
+import { interp } from "../math/compat/numpy-f64.js";
+import { sleefExpf, sleefLogf } from "../math/compat/sleef-f32.js";
+import { torchLinspaceF32 } from "../math/compat/torch-f32.js";
 import type { Tensor } from "../tensor/index.js";
 import { spacedTimestepsF32 } from "./common.js";
 import type { SchedulerSpec } from "./config.js";
-import { interp, karrasSigmas, logF32, sigmaToT, sigmaToTFromTensor } from "./numpy.js";
 import {
   betaSchedule,
   bool,
@@ -18,10 +21,9 @@ import {
   unsupportedFlag,
 } from "./params.js";
 import type { StepOptions, StepResult } from "./scheduler.js";
+import { karrasSigmas, sigmaToT, sigmaToTFromTensor } from "./sigma-conversion.js";
 import { SigmaScheduler } from "./sigma-scheduler.js";
-import { torchLinspaceF32 } from "./tables.js";
 import { dataOf, f32, fmul, fsqrt, fsub, wrap } from "./tensor-ops.js";
-import { expF32, logF32Scalar } from "./transcendental.js";
 
 /** Builds the per-run float64 sigmas of the Euler-family schedulers before the final sigma is appended. */
 export function interpolatedSigmas(alphaSigmas: Float32Array, timesteps: readonly number[]): Float64Array {
@@ -34,7 +36,7 @@ export function interpolatedSigmas(alphaSigmas: Float32Array, timesteps: readonl
  * (Python's float64 log, torch's float32 linspace and SLEEF exp).
  */
 export function exponentialSigmas(sigmaMin: number, sigmaMax: number, num: number): Float32Array {
-  return torchLinspaceF32(glibcLog(sigmaMax), glibcLog(sigmaMin), num).map(expF32);
+  return torchLinspaceF32(glibcLog(sigmaMax), glibcLog(sigmaMin), num).map(sleefExpf);
 }
 
 /** The optional sigma bounds of a config (Diffusers reads them with hasattr, so swapped-in keys count). */
@@ -94,7 +96,7 @@ export class EulerDiscreteScheduler extends SigmaScheduler {
       this.sigmaTable[i] = fsqrt(f32(1 - a) / a);
     }
     this.timesteps = this.continuousV
-      ? Array.from(this.sigmaTable.subarray(0, n), (s) => fmul(0.25, logF32Scalar(s)))
+      ? Array.from(this.sigmaTable.subarray(0, n), (s) => fmul(0.25, sleefLogf(s)))
       : Array.from({ length: n }, (_, i) => n - 1 - i);
   }
 
@@ -111,14 +113,14 @@ export class EulerDiscreteScheduler extends SigmaScheduler {
     );
     const table = new Float32Array(this.alphasCumprod.length);
     for (let i = 0; i < table.length; i++) table[i] = fsqrt(f32(1 - this.alphasCumprod[i]) / this.alphasCumprod[i]);
-    const logSigmas = logF32(table);
+    const logSigmas = numpyLogF32Array(table);
     let sigmas: ArrayLike<number>;
     if (c.interpolation_type === "linear") {
       sigmas = interpolatedSigmas(table, timesteps);
     } else {
-      const lo = logF32(table.subarray(table.length - 1))[0];
-      const hi = logF32(table.subarray(0, 1))[0];
-      sigmas = Array.from(torchLinspaceF32(lo, hi, numInferenceSteps + 1), (v) => expF32(v));
+      const lo = numpyLogF32Array(table.subarray(table.length - 1))[0];
+      const hi = numpyLogF32Array(table.subarray(0, 1))[0];
+      sigmas = Array.from(torchLinspaceF32(lo, hi, numInferenceSteps + 1), (v) => sleefExpf(v));
     }
     if (c.use_karras_sigmas) {
       const sMin = (c.sigma_min as number | null) ?? sigmas[sigmas.length - 1];
@@ -138,7 +140,7 @@ export class EulerDiscreteScheduler extends SigmaScheduler {
     all[sigmas.length] = last;
     this.sigmaTable = all;
     this.timesteps = this.continuousV
-      ? Array.from(all.subarray(0, all.length - 1), (s) => fmul(0.25, logF32Scalar(s)))
+      ? Array.from(all.subarray(0, all.length - 1), (s) => fmul(0.25, sleefLogf(s)))
       : timesteps.map(f32);
     this.stepIndexValue = null;
     this.beginIndexValue = null;

@@ -1,12 +1,14 @@
 // HeunDiscreteScheduler (Karras et al. 2022, algorithm 1 without churn), Diffusers v0.31.0 semantics.
 // Every sigma except the first and last is visited twice: an Euler step, then the trapezoidal correction.
+
+import { numpyLogF32Array } from "../math/compat/numpy-f32.js";
 import type { Tensor } from "../tensor/index.js";
 import { spacedTimestepsF32 } from "./common.js";
 import type { SchedulerSpec } from "./config.js";
 import { checkSigmaSwitches, configBound, exponentialSigmas, interpolatedSigmas } from "./euler.js";
-import { karrasSigmas, logF32, sigmaToT, sigmaToTFromTensor } from "./numpy.js";
 import { bool, float, int, oneOf, PREDICTION_TYPES, spacing, trainedBetas, unsupportedFlag } from "./params.js";
 import type { StepResult } from "./scheduler.js";
+import { karrasSigmas, sigmaToT, sigmaToTFromTensor } from "./sigma-conversion.js";
 import { SigmaScheduler } from "./sigma-scheduler.js";
 import { clamp, dataOf, type F32, f32, fsqrt, fsub, wrap } from "./tensor-ops.js";
 
@@ -62,7 +64,7 @@ export class HeunDiscreteScheduler extends SigmaScheduler {
     );
     const table = new Float32Array(this.alphasCumprod.length);
     for (let i = 0; i < table.length; i++) table[i] = fsqrt(f32(1 - this.alphasCumprod[i]) / this.alphasCumprod[i]);
-    const logSigmas = logF32(table);
+    const logSigmas = numpyLogF32Array(table);
     let sigmas: ArrayLike<number> = interpolatedSigmas(table, timesteps);
     this.karrasRun = Boolean(c.use_karras_sigmas || c.use_exponential_sigmas);
     if (c.use_karras_sigmas) {

@@ -1,11 +1,12 @@
 // LMSDiscreteScheduler (k-diffusion's linear multistep), Diffusers v0.31.0 semantics. The multistep
 // coefficients are integrals of Lagrange polynomials that upstream evaluates in float32 torch arithmetic
 // and integrates with scipy.integrate.quad; both are reproduced here.
+
+import { numpyLogF32Array } from "../math/compat/numpy-f32.js";
 import type { Tensor } from "../tensor/index.js";
 import { spacedTimestepsF32 } from "./common.js";
 import type { SchedulerSpec } from "./config.js";
 import { checkSigmaSwitches, configBound, exponentialSigmas, interpolatedSigmas } from "./euler.js";
-import { karrasSigmas, logF32, sigmaToT, sigmaToTFromTensor } from "./numpy.js";
 import {
   betaSchedule,
   bool,
@@ -19,6 +20,7 @@ import {
 } from "./params.js";
 import { quadSingleRule } from "./quadpack.js";
 import type { StepOptions, StepResult } from "./scheduler.js";
+import { karrasSigmas, sigmaToT, sigmaToTFromTensor } from "./sigma-conversion.js";
 import { SigmaScheduler } from "./sigma-scheduler.js";
 import { dataOf, type F32, f32, fsqrt, wrap } from "./tensor-ops.js";
 
@@ -66,7 +68,7 @@ export class LMSDiscreteScheduler extends SigmaScheduler {
     );
     const table = new Float32Array(this.alphasCumprod.length);
     for (let i = 0; i < table.length; i++) table[i] = fsqrt(f32(1 - this.alphasCumprod[i]) / this.alphasCumprod[i]);
-    const logSigmas = logF32(table);
+    const logSigmas = numpyLogF32Array(table);
     let sigmas: ArrayLike<number> = interpolatedSigmas(table, timesteps);
     this.karrasRun = Boolean(c.use_karras_sigmas || c.use_exponential_sigmas);
     if (c.use_karras_sigmas) {

@@ -1,11 +1,12 @@
 // Shared parts of the exponential-integrator multistep solvers (DPM-Solver++ and UniPC): integer
 // timesteps over sigmas that are built in float64 and stored as float32, and the float32 (alpha_t, sigma_t,
 // lambda_t) of a sigma.
+
+import { sleefLogf } from "../math/compat/sleef-f32.js";
 import { indexForTimestep } from "./common.js";
 import type { SchedulerSpec } from "./config.js";
 import { Scheduler } from "./scheduler.js";
 import { f32, fadd, fdiv, fmul, fsqrt, fsub } from "./tensor-ops.js";
-import { logF32Scalar } from "./transcendental.js";
 
 export interface AlphaSigma {
   alpha: number;
@@ -17,7 +18,7 @@ export interface AlphaSigma {
 export function alphaSigma(sigma: number): AlphaSigma {
   const alpha = fdiv(1, fsqrt(fadd(fmul(sigma, sigma), 1)));
   const s = fmul(sigma, alpha);
-  return { alpha, sigma: s, lambda: fsub(logF32Scalar(alpha), logF32Scalar(s)) };
+  return { alpha, sigma: s, lambda: fsub(sleefLogf(alpha), sleefLogf(s)) };
 }
 
 export abstract class MultistepScheduler extends Scheduler {

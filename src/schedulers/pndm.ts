@@ -1,8 +1,9 @@
 // PNDMScheduler (Liu et al. 2022): Runge-Kutta warm-up steps then linear multistep (PLMS), Diffusers
 // v0.31.0 semantics and float32 arithmetic. One "step" per model evaluation; `timesteps` lists them all.
+
+import { arange, linspace, roundHalfEven } from "../math/compat/numpy-f64.js";
 import type { Tensor } from "../tensor/index.js";
 import type { SchedulerSpec } from "./config.js";
-import { arange, linspace, roundHalfEven } from "./numpy.js";
 import { betaSchedule, bool, float, int, oneOf, spacing, trainedBetas } from "./params.js";
 import { Scheduler, type StepResult } from "./scheduler.js";
 import { dataOf, type F32, f32, fdiv, fmul, fsqrt, fsub, wrap } from "./tensor-ops.js";

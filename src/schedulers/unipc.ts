@@ -1,10 +1,13 @@
 // UniPCMultistepScheduler (Zhao et al. 2023): UniP predictor + UniC corrector with B(h) = h (bh1) or
 // e^h - 1 (bh2), Diffusers v0.31.0 semantics and float32 arithmetic.
+
+import { numpyLogF32Array } from "../math/compat/numpy-f32.js";
+import { interp, roundHalfEven } from "../math/compat/numpy-f64.js";
+import { sleefExpm1f } from "../math/compat/sleef-f32.js";
 import type { Tensor } from "../tensor/index.js";
 import { spacedTimesteps, thresholdSample } from "./common.js";
 import type { SchedulerSpec } from "./config.js";
 import { alphaSigma, MultistepScheduler } from "./multistep-base.js";
-import { interp, karrasSigmas, logF32, roundHalfEven, sigmaToT } from "./numpy.js";
 import {
   betaSchedule,
   bool,
@@ -18,9 +21,9 @@ import {
   unsupportedFlag,
 } from "./params.js";
 import type { StepResult } from "./scheduler.js";
+import { karrasSigmas, sigmaToT } from "./sigma-conversion.js";
 import { solveF32 } from "./small-solve.js";
 import { dataOf, type F32, f32, fdiv, fmul, fsqrt, fsub, wrap } from "./tensor-ops.js";
-import { expm1F32 } from "./transcendental.js";
 
 export class UniPCMultistepScheduler extends MultistepScheduler {
   static readonly spec: SchedulerSpec = {
@@ -85,7 +88,7 @@ export class UniPCMultistepScheduler extends MultistepScheduler {
     const table = this.trainingSigmas();
     let all: Float32Array;
     if (c.use_karras_sigmas) {
-      const logSigmas = logF32(table);
+      const logSigmas = numpyLogF32Array(table);
       const flipped = Float64Array.from(table).reverse();
       const sigmas = karrasSigmas(flipped[flipped.length - 1], flipped[0], numInferenceSteps);
       timesteps = Array.from(sigmas, (s) => roundHalfEven(sigmaToT(s, logSigmas)));
@@ -161,10 +164,10 @@ export class UniPCMultistepScheduler extends MultistepScheduler {
     }
     rks.push(1);
     const hh = this.config.predict_x0 ? -h : h;
-    const hPhi1 = expm1F32(hh);
+    const hPhi1 = sleefExpm1f(hh);
     let hPhiK = fsub(fdiv(hPhi1, hh), 1);
     let factorial = 1;
-    const bH = this.config.solver_type === "bh1" ? hh : expm1F32(hh);
+    const bH = this.config.solver_type === "bh1" ? hh : sleefExpm1f(hh);
     const b: number[] = [];
     for (let i = 1; i <= order; i++) {
       b.push(fdiv(fmul(hPhiK, factorial), bH));
