@@ -1,6 +1,6 @@
 // DDIMScheduler (Song et al. 2020), Diffusers v0.31.0 semantics and float32 arithmetic.
 import type { Tensor } from "../tensor/index.js";
-import { spacedTimesteps, thresholdSample } from "./common.js";
+import { thresholdSample } from "./common.js";
 import type { SchedulerSpec } from "./config.js";
 import { predictOriginal } from "./ddpm.js";
 import { betaSchedule, bool, float, int, oneOf, PREDICTION_TYPES, spacing, trainedBetas } from "./params.js";
@@ -39,15 +39,7 @@ export class DDIMScheduler extends Scheduler {
   }
 
   setTimesteps(numInferenceSteps: number): void {
-    const c = this.config;
-    this.checkSteps(numInferenceSteps);
-    this.numInferenceSteps = numInferenceSteps;
-    this.timesteps = spacedTimesteps(
-      c.timestep_spacing as string,
-      c.num_train_timesteps as number,
-      numInferenceSteps,
-      c.steps_offset as number,
-    );
+    this.timesteps = this.startIntegerRun(numInferenceSteps);
   }
 
   step(modelOutput: Tensor, timestep: number, sample: Tensor, options: StepOptions = {}): StepResult {

@@ -2,7 +2,7 @@
 
 import { sleefExpf, sleefLogf } from "../math/compat/sleef-f32.js";
 import type { Tensor } from "../tensor/index.js";
-import { spacedTimesteps, thresholdSample } from "./common.js";
+import { thresholdSample } from "./common.js";
 import type { SchedulerSpec } from "./config.js";
 import { betaSchedule, bool, float, int, oneOf, PREDICTION_TYPES, spacing, trainedBetas } from "./params.js";
 import { Scheduler, type StepOptions, type StepResult } from "./scheduler.js";
@@ -78,15 +78,7 @@ export class DDPMScheduler extends Scheduler {
   }
 
   setTimesteps(numInferenceSteps: number): void {
-    const c = this.config;
-    this.checkSteps(numInferenceSteps);
-    this.numInferenceSteps = numInferenceSteps;
-    this.timesteps = spacedTimesteps(
-      c.timestep_spacing as string,
-      c.num_train_timesteps as number,
-      numInferenceSteps,
-      c.steps_offset as number,
-    );
+    this.timesteps = this.startIntegerRun(numInferenceSteps);
   }
 
   private previousTimestep(t: number): number {

@@ -1,11 +1,9 @@
 // DPMSolverMultistepScheduler (DPM-Solver / DPM-Solver++, Lu et al. 2022), Diffusers v0.31.0 semantics:
 // orders 1-3, midpoint/heun second-order updates, lower_order_final, Karras sigmas, SDE variants.
 
-import { numpyLogF32Array } from "../math/compat/numpy-f32.js";
-import { interp, roundHalfEven } from "../math/compat/numpy-f64.js";
 import { sleefExpf, sleefLogf } from "../math/compat/sleef-f32.js";
 import type { Tensor } from "../tensor/index.js";
-import { spacedTimesteps, thresholdSample } from "./common.js";
+import { thresholdSample } from "./common.js";
 import type { SchedulerSpec } from "./config.js";
 import { alphaSigma, MultistepScheduler } from "./multistep-base.js";
 import {
@@ -21,7 +19,6 @@ import {
   unsupportedFlag,
 } from "./params.js";
 import type { StepOptions, StepResult } from "./scheduler.js";
-import { karrasSigmas, sigmaToT } from "./sigma-conversion.js";
 import { dataOf, type F32, f32, fadd, fdiv, fmul, fsqrt, fsub, wrap } from "./tensor-ops.js";
 
 const ALGORITHMS = ["dpmsolver++", "dpmsolver", "sde-dpmsolver++", "sde-dpmsolver", "deis"];
@@ -59,8 +56,6 @@ export class DPMSolverMultistepScheduler extends MultistepScheduler {
     },
   };
   readonly order = 1;
-  private modelOutputs: Array<F32 | null> = [];
-  private lowerOrderNums = 0;
   /** lambda_t of the training table (float32), for lambda_min_clipped. */
   private readonly lambdaT: Float32Array;
 
@@ -97,49 +92,13 @@ export class DPMSolverMultistepScheduler extends MultistepScheduler {
   setTimesteps(numInferenceSteps: number): void {
     const c = this.config;
     const numTrain = c.num_train_timesteps as number;
-    this.checkSteps(numInferenceSteps);
     // searchsorted(flip(lambda_t), lambda_min_clipped): count of flipped entries < the bound.
     // torch.searchsorted promotes the Python float bound to the table's float32.
     const bound = f32(c.lambda_min_clipped as number);
     let clipped = 0;
     for (let i = numTrain - 1; i >= 0 && this.lambdaT[i] < bound; i--) clipped++;
-    const lastTimestep = numTrain - clipped;
-    let timesteps = spacedTimesteps(
-      c.timestep_spacing as string,
-      numTrain,
-      numInferenceSteps,
-      c.steps_offset as number,
-      {
-        extra: c.timestep_spacing === "trailing" ? 0 : 1,
-        lastTimestep,
-      },
-    );
-    const table = this.trainingSigmas();
-    const logSigmas = numpyLogF32Array(table);
-    let sigmas: ArrayLike<number>;
-    if (c.use_karras_sigmas) {
-      const flipped = Float64Array.from(table).reverse();
-      sigmas = karrasSigmas(flipped[flipped.length - 1], flipped[0], numInferenceSteps);
-      timesteps = Array.from(sigmas, (s) => roundHalfEven(sigmaToT(s, logSigmas)));
-    } else {
-      sigmas = interp(
-        timesteps,
-        Float64Array.from(table, (_, i) => i),
-        table,
-      );
-    }
-    const last =
-      c.final_sigmas_type === "sigma_min" ? fsqrt(f32(1 - this.alphasCumprod[0]) / this.alphasCumprod[0]) : 0;
-    const all = new Float32Array(sigmas.length + 1);
-    all.set(Array.from(sigmas));
-    all[sigmas.length] = last;
-    this.sigmaTable = all;
-    this.timesteps = timesteps;
-    this.numInferenceSteps = timesteps.length;
-    this.modelOutputs = new Array(c.solver_order as number).fill(null);
-    this.lowerOrderNums = 0;
-    this.stepIndexValue = null;
-    this.beginIndexValue = null;
+    const run = this.runSchedule(numInferenceSteps, numTrain - clipped);
+    this.setRun(run.sigmas, this.finalSigma(), run.timesteps);
   }
 
   /** The model output as the solver's x0 (dpmsolver++) or epsilon (dpmsolver) prediction. */

@@ -1,11 +1,9 @@
 // UniPCMultistepScheduler (Zhao et al. 2023): UniP predictor + UniC corrector with B(h) = h (bh1) or
 // e^h - 1 (bh2), Diffusers v0.31.0 semantics and float32 arithmetic.
 
-import { numpyLogF32Array } from "../math/compat/numpy-f32.js";
-import { interp, roundHalfEven } from "../math/compat/numpy-f64.js";
 import { sleefExpm1f } from "../math/compat/sleef-f32.js";
 import type { Tensor } from "../tensor/index.js";
-import { spacedTimesteps, thresholdSample } from "./common.js";
+import { thresholdSample } from "./common.js";
 import type { SchedulerSpec } from "./config.js";
 import { alphaSigma, MultistepScheduler } from "./multistep-base.js";
 import {
@@ -21,9 +19,8 @@ import {
   unsupportedFlag,
 } from "./params.js";
 import type { StepResult } from "./scheduler.js";
-import { karrasSigmas, sigmaToT } from "./sigma-conversion.js";
 import { solveF32 } from "./small-solve.js";
-import { dataOf, type F32, f32, fdiv, fmul, fsqrt, fsub, wrap } from "./tensor-ops.js";
+import { dataOf, type F32, f32, fdiv, fmul, fsub, wrap } from "./tensor-ops.js";
 
 export class UniPCMultistepScheduler extends MultistepScheduler {
   static readonly spec: SchedulerSpec = {
@@ -54,8 +51,6 @@ export class UniPCMultistepScheduler extends MultistepScheduler {
     },
   };
   readonly order = 1;
-  private modelOutputs: Array<F32 | null> = [];
-  private lowerOrderNums = 0;
   private lastSample: F32 | null = null;
   private thisOrder = 1;
 
@@ -73,47 +68,11 @@ export class UniPCMultistepScheduler extends MultistepScheduler {
   }
 
   setTimesteps(numInferenceSteps: number): void {
-    const c = this.config;
-    const numTrain = c.num_train_timesteps as number;
-    this.checkSteps(numInferenceSteps);
-    let timesteps = spacedTimesteps(
-      c.timestep_spacing as string,
-      numTrain,
-      numInferenceSteps,
-      c.steps_offset as number,
-      {
-        extra: c.timestep_spacing === "trailing" ? 0 : 1,
-      },
-    );
-    const table = this.trainingSigmas();
-    let all: Float32Array;
-    if (c.use_karras_sigmas) {
-      const logSigmas = numpyLogF32Array(table);
-      const flipped = Float64Array.from(table).reverse();
-      const sigmas = karrasSigmas(flipped[flipped.length - 1], flipped[0], numInferenceSteps);
-      timesteps = Array.from(sigmas, (s) => roundHalfEven(sigmaToT(s, logSigmas)));
-      all = new Float32Array(sigmas.length + 1);
-      all.set(sigmas);
-      all[sigmas.length] = c.final_sigmas_type === "sigma_min" ? sigmas[sigmas.length - 1] : 0;
-    } else {
-      const sigmas = interp(
-        timesteps,
-        Float64Array.from(table, (_, i) => i),
-        table,
-      );
-      all = new Float32Array(sigmas.length + 1);
-      all.set(sigmas);
-      all[sigmas.length] =
-        c.final_sigmas_type === "sigma_min" ? fsqrt(f32(1 - this.alphasCumprod[0]) / this.alphasCumprod[0]) : 0;
-    }
-    this.sigmaTable = all;
-    this.timesteps = timesteps;
-    this.numInferenceSteps = timesteps.length;
-    this.modelOutputs = new Array(c.solver_order as number).fill(null);
-    this.lowerOrderNums = 0;
+    const run = this.runSchedule(numInferenceSteps);
+    // Upstream's UniPC ends a Karras run with sigma_min at the last Karras sigma, not the training table's.
+    const sigmaMinLast = run.karras && this.config.final_sigmas_type === "sigma_min";
+    this.setRun(run.sigmas, sigmaMinLast ? run.sigmas[run.sigmas.length - 1] : this.finalSigma(), run.timesteps);
     this.lastSample = null;
-    this.stepIndexValue = null;
-    this.beginIndexValue = null;
   }
 
   private convertModelOutput(mo: F32, x: F32, shape: readonly number[]): F32 {
