@@ -98,3 +98,11 @@ export function indexForTimestep(timesteps: readonly number[], timestep: number,
   }
   return hits.length > 1 ? hits[1] : hits[0];
 }
+
+/** A run's sigma table: its sigmas rounded to float32, then the final sigma (0 or sigma_min). */
+export function withFinalSigma(sigmas: ArrayLike<number>, last: number): Float32Array {
+  const all = new Float32Array(sigmas.length + 1);
+  all.set(Array.from(sigmas));
+  all[sigmas.length] = last;
+  return all;
+}

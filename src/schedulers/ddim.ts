@@ -3,7 +3,7 @@ import type { Tensor } from "../tensor/index.js";
 import { thresholdSample } from "./common.js";
 import type { SchedulerSpec } from "./config.js";
 import { predictOriginal } from "./ddpm.js";
-import { betaSchedule, bool, float, int, oneOf, PREDICTION_TYPES, spacing, trainedBetas } from "./params.js";
+import { bool, float, int, oneOf, PREDICTION_TYPES, spacing, trainingNoiseParams } from "./params.js";
 import { Scheduler, type StepOptions, type StepResult } from "./scheduler.js";
 import { clamp, dataOf, f32, fdiv, fmul, fsqrt, fsub, wrap } from "./tensor-ops.js";
 
@@ -11,11 +11,7 @@ export class DDIMScheduler extends Scheduler {
   static readonly spec: SchedulerSpec = {
     className: "DDIMScheduler",
     params: {
-      num_train_timesteps: int(1000),
-      beta_start: float(0.0001),
-      beta_end: float(0.02),
-      beta_schedule: betaSchedule(),
-      trained_betas: trainedBetas,
+      ...trainingNoiseParams(),
       clip_sample: bool(true),
       set_alpha_to_one: bool(true),
       steps_offset: int(0),
@@ -39,7 +35,7 @@ export class DDIMScheduler extends Scheduler {
   }
 
   setTimesteps(numInferenceSteps: number): void {
-    this.timesteps = this.startIntegerRun(numInferenceSteps);
+    this.timesteps = this.startRun(numInferenceSteps);
   }
 
   step(modelOutput: Tensor, timestep: number, sample: Tensor, options: StepOptions = {}): StepResult {

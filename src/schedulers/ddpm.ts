@@ -4,7 +4,7 @@ import { sleefExpf, sleefLogf } from "../math/compat/sleef-f32.js";
 import type { Tensor } from "../tensor/index.js";
 import { thresholdSample } from "./common.js";
 import type { SchedulerSpec } from "./config.js";
-import { betaSchedule, bool, float, int, oneOf, PREDICTION_TYPES, spacing, trainedBetas } from "./params.js";
+import { bool, float, int, oneOf, PREDICTION_TYPES, spacing, trainingNoiseParams } from "./params.js";
 import { Scheduler, type StepOptions, type StepResult } from "./scheduler.js";
 import { clamp, dataOf, type F32, f32, fdiv, fmul, fsqrt, fsub, wrap } from "./tensor-ops.js";
 
@@ -53,11 +53,7 @@ export class DDPMScheduler extends Scheduler {
   static readonly spec: SchedulerSpec = {
     className: "DDPMScheduler",
     params: {
-      num_train_timesteps: int(1000),
-      beta_start: float(0.0001),
-      beta_end: float(0.02),
-      beta_schedule: betaSchedule(),
-      trained_betas: trainedBetas,
+      ...trainingNoiseParams(),
       variance_type: oneOf("fixed_small", VARIANCE_TYPES),
       clip_sample: bool(true),
       prediction_type: oneOf("epsilon", PREDICTION_TYPES),
@@ -78,7 +74,7 @@ export class DDPMScheduler extends Scheduler {
   }
 
   setTimesteps(numInferenceSteps: number): void {
-    this.timesteps = this.startIntegerRun(numInferenceSteps);
+    this.timesteps = this.startRun(numInferenceSteps);
   }
 
   private previousTimestep(t: number): number {

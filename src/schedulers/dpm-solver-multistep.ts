@@ -7,7 +7,6 @@ import { thresholdSample } from "./common.js";
 import type { SchedulerSpec } from "./config.js";
 import { alphaSigma, MultistepScheduler } from "./multistep-base.js";
 import {
-  betaSchedule,
   bool,
   FINAL_SIGMAS_TYPES,
   float,
@@ -15,7 +14,7 @@ import {
   oneOf,
   PREDICTION_TYPES,
   spacing,
-  trainedBetas,
+  trainingNoiseParams,
   unsupportedFlag,
 } from "./params.js";
 import type { StepOptions, StepResult } from "./scheduler.js";
@@ -28,11 +27,7 @@ export class DPMSolverMultistepScheduler extends MultistepScheduler {
   static readonly spec: SchedulerSpec = {
     className: "DPMSolverMultistepScheduler",
     params: {
-      num_train_timesteps: int(1000),
-      beta_start: float(0.0001),
-      beta_end: float(0.02),
-      beta_schedule: betaSchedule(),
-      trained_betas: trainedBetas,
+      ...trainingNoiseParams(),
       solver_order: int(2),
       prediction_type: oneOf("epsilon", PREDICTION_TYPES),
       thresholding: bool(false),

@@ -2,7 +2,7 @@
 // one fresh noise draw of the sample's shape at every step.
 import type { Tensor } from "../tensor/index.js";
 import type { SchedulerSpec } from "./config.js";
-import { betaSchedule, bool, float, int, oneOf, spacing, trainedBetas } from "./params.js";
+import { bool, int, oneOf, spacing, trainingNoiseParams } from "./params.js";
 import type { StepOptions, StepResult } from "./scheduler.js";
 import { SigmaScheduler } from "./sigma-scheduler.js";
 import { interpolatedSigmas } from "./sigma-schedules.js";
@@ -12,11 +12,7 @@ export class EulerAncestralDiscreteScheduler extends SigmaScheduler {
   static readonly spec: SchedulerSpec = {
     className: "EulerAncestralDiscreteScheduler",
     params: {
-      num_train_timesteps: int(1000),
-      beta_start: float(0.0001),
-      beta_end: float(0.02),
-      beta_schedule: betaSchedule(),
-      trained_betas: trainedBetas,
+      ...trainingNoiseParams(),
       // "sample" raises NotImplementedError upstream.
       prediction_type: oneOf("epsilon", ["epsilon", "v_prediction"]),
       timestep_spacing: spacing("linspace"),

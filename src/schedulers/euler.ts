@@ -7,14 +7,13 @@ import { torchLinspaceF32 } from "../math/compat/torch-f32.js";
 import type { Tensor } from "../tensor/index.js";
 import type { SchedulerSpec } from "./config.js";
 import {
-  betaSchedule,
   bool,
   FINAL_SIGMAS_TYPES,
   float,
   int,
   oneOf,
   spacing,
-  trainedBetas,
+  trainingNoiseParams,
   unsupportedFlag,
 } from "./params.js";
 import type { StepOptions, StepResult } from "./scheduler.js";
@@ -26,11 +25,7 @@ export class EulerDiscreteScheduler extends SigmaScheduler {
   static readonly spec: SchedulerSpec = {
     className: "EulerDiscreteScheduler",
     params: {
-      num_train_timesteps: int(1000),
-      beta_start: float(0.0001),
-      beta_end: float(0.02),
-      beta_schedule: betaSchedule(),
-      trained_betas: trainedBetas,
+      ...trainingNoiseParams(),
       prediction_type: oneOf("epsilon", ["epsilon", "v_prediction", "sample", "original_sample"]),
       interpolation_type: oneOf("linear", ["linear", "log_linear"]),
       use_karras_sigmas: bool(false),

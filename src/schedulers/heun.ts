@@ -4,7 +4,17 @@
 import { numpyLogF32Array } from "../math/compat/numpy-f32.js";
 import type { Tensor } from "../tensor/index.js";
 import type { SchedulerSpec } from "./config.js";
-import { bool, float, int, oneOf, PREDICTION_TYPES, spacing, trainedBetas, unsupportedFlag } from "./params.js";
+import {
+  BETA_SCHEDULES,
+  bool,
+  float,
+  int,
+  oneOf,
+  PREDICTION_TYPES,
+  spacing,
+  trainingNoiseParams,
+  unsupportedFlag,
+} from "./params.js";
 import type { StepResult } from "./scheduler.js";
 import { SigmaScheduler } from "./sigma-scheduler.js";
 import { alternativeSigmas, checkSigmaSwitches, interpolatedSigmas } from "./sigma-schedules.js";
@@ -14,11 +24,7 @@ export class HeunDiscreteScheduler extends SigmaScheduler {
   static readonly spec: SchedulerSpec = {
     className: "HeunDiscreteScheduler",
     params: {
-      num_train_timesteps: int(1000),
-      beta_start: float(0.00085),
-      beta_end: float(0.012),
-      beta_schedule: oneOf("linear", ["linear", "scaled_linear", "squaredcos_cap_v2", "exp"]),
-      trained_betas: trainedBetas,
+      ...trainingNoiseParams(0.00085, 0.012, [...BETA_SCHEDULES, "exp"]),
       prediction_type: oneOf("epsilon", PREDICTION_TYPES),
       use_karras_sigmas: bool(false),
       use_exponential_sigmas: bool(false),

@@ -5,17 +5,7 @@
 import { numpyLogF32Array } from "../math/compat/numpy-f32.js";
 import type { Tensor } from "../tensor/index.js";
 import type { SchedulerSpec } from "./config.js";
-import {
-  betaSchedule,
-  bool,
-  float,
-  int,
-  oneOf,
-  PREDICTION_TYPES,
-  spacing,
-  trainedBetas,
-  unsupportedFlag,
-} from "./params.js";
+import { bool, int, oneOf, PREDICTION_TYPES, spacing, trainingNoiseParams, unsupportedFlag } from "./params.js";
 import { quadSingleRule } from "./quadpack.js";
 import type { StepOptions, StepResult } from "./scheduler.js";
 import { SigmaScheduler } from "./sigma-scheduler.js";
@@ -26,11 +16,7 @@ export class LMSDiscreteScheduler extends SigmaScheduler {
   static readonly spec: SchedulerSpec = {
     className: "LMSDiscreteScheduler",
     params: {
-      num_train_timesteps: int(1000),
-      beta_start: float(0.0001),
-      beta_end: float(0.02),
-      beta_schedule: betaSchedule(),
-      trained_betas: trainedBetas,
+      ...trainingNoiseParams(),
       use_karras_sigmas: bool(false),
       use_exponential_sigmas: bool(false),
       use_beta_sigmas: unsupportedFlag(),

@@ -5,7 +5,7 @@
 import { numpyLogF32Array } from "../math/compat/numpy-f32.js";
 import { roundHalfEven } from "../math/compat/numpy-f64.js";
 import { sleefLogf } from "../math/compat/sleef-f32.js";
-import { indexForTimestep, spacedTimesteps } from "./common.js";
+import { indexForTimestep, spacedTimesteps, withFinalSigma } from "./common.js";
 import type { SchedulerSpec } from "./config.js";
 import { Scheduler } from "./scheduler.js";
 import { interpolatedSigmas, karrasSigmas, sigmaToT } from "./sigma-schedules.js";
@@ -68,10 +68,7 @@ export abstract class MultistepScheduler extends Scheduler {
 
   /** Installs a run (float32 sigmas, then `last`) and clears the solver history and step index. */
   protected setRun(sigmas: ArrayLike<number>, last: number, timesteps: number[]): void {
-    const all = new Float32Array(sigmas.length + 1);
-    all.set(Array.from(sigmas));
-    all[sigmas.length] = last;
-    this.sigmaTable = all;
+    this.sigmaTable = withFinalSigma(sigmas, last);
     this.timesteps = timesteps;
     this.numInferenceSteps = timesteps.length;
     this.modelOutputs = new Array(this.config.solver_order as number).fill(null);

@@ -234,12 +234,15 @@ export abstract class Scheduler {
     return fsqrt(f32(1 - a) / a);
   }
 
-  /** Validates the step count, records it and returns the integer timesteps of the configured spacing. */
-  protected startIntegerRun(numInferenceSteps: number): number[] {
+  /**
+   * Validates the step count, records it and returns the run's timesteps in the configured spacing: integers
+   * (np.int64) by default, float32 for the sigma schedulers, which pass `spacedTimestepsF32`.
+   */
+  protected startRun(numInferenceSteps: number, space = spacedTimesteps): number[] {
     const c = this.config;
     this.checkSteps(numInferenceSteps);
     this.numInferenceSteps = numInferenceSteps;
-    return spacedTimesteps(
+    return space(
       c.timestep_spacing as string,
       c.num_train_timesteps as number,
       numInferenceSteps,

@@ -1,7 +1,7 @@
 // Shared behaviour of the k-diffusion style schedulers (Euler, Euler ancestral, LMS, Heun), which work on
 // x = x0 + sigma * noise: the model input is scaled by 1/sqrt(sigma^2 + 1) and the step index is tracked.
 import type { Tensor } from "../tensor/index.js";
-import { indexForTimestep, spacedTimestepsF32 } from "./common.js";
+import { indexForTimestep, spacedTimestepsF32, withFinalSigma } from "./common.js";
 import type { SchedulerSpec } from "./config.js";
 import { Scheduler } from "./scheduler.js";
 import { dataOf, type F32, f32, fadd, fmul, fsqrt, wrap } from "./tensor-ops.js";
@@ -18,24 +18,13 @@ export abstract class SigmaScheduler extends Scheduler {
   }
 
   /** Validates the step count, records it and returns the float32 timesteps of the configured spacing. */
-  protected startRun(numInferenceSteps: number): number[] {
-    const c = this.config;
-    this.checkSteps(numInferenceSteps);
-    this.numInferenceSteps = numInferenceSteps;
-    return spacedTimestepsF32(
-      c.timestep_spacing as string,
-      c.num_train_timesteps as number,
-      numInferenceSteps,
-      c.steps_offset as number,
-    );
+  protected override startRun(numInferenceSteps: number): number[] {
+    return super.startRun(numInferenceSteps, spacedTimestepsF32);
   }
 
   /** Installs a run's sigmas (float32, then `last`) and timesteps, and forgets the step index. */
   protected setRun(sigmas: ArrayLike<number>, last: number, timesteps: number[]): void {
-    const all = new Float32Array(sigmas.length + 1);
-    all.set(Array.from(sigmas));
-    all[sigmas.length] = last;
-    this.sigmaTable = all;
+    this.sigmaTable = withFinalSigma(sigmas, last);
     this.timesteps = timesteps;
     this.stepIndexValue = null;
     this.beginIndexValue = null;

@@ -7,7 +7,6 @@ import { thresholdSample } from "./common.js";
 import type { SchedulerSpec } from "./config.js";
 import { alphaSigma, MultistepScheduler } from "./multistep-base.js";
 import {
-  betaSchedule,
   bool,
   FINAL_SIGMAS_TYPES,
   float,
@@ -15,7 +14,7 @@ import {
   oneOf,
   PREDICTION_TYPES,
   spacing,
-  trainedBetas,
+  trainingNoiseParams,
   unsupportedFlag,
 } from "./params.js";
 import type { StepResult } from "./scheduler.js";
@@ -26,11 +25,7 @@ export class UniPCMultistepScheduler extends MultistepScheduler {
   static readonly spec: SchedulerSpec = {
     className: "UniPCMultistepScheduler",
     params: {
-      num_train_timesteps: int(1000),
-      beta_start: float(0.0001),
-      beta_end: float(0.02),
-      beta_schedule: betaSchedule(),
-      trained_betas: trainedBetas,
+      ...trainingNoiseParams(),
       solver_order: int(2),
       prediction_type: oneOf("epsilon", PREDICTION_TYPES),
       thresholding: bool(false),
@@ -143,6 +138,19 @@ export class UniPCMultistepScheduler extends MultistepScheduler {
     );
   }
 
+  /** D1_k = (m_{-k} - m_0) / r_k for k = 1 .. order-1, from the most recent model outputs (float32). */
+  private scaledDifferences(m0: F32, rks: readonly number[], order: number, n: number): F32[] {
+    const outs = this.modelOutputs;
+    const d1s: F32[] = [];
+    for (let k = 1; k < order; k++) {
+      const mi = outs[outs.length - (k + 1)] as F32;
+      const d = new Float32Array(n);
+      for (let j = 0; j < n; j++) d[j] = f32(mi[j] - m0[j]) / rks[k - 1];
+      d1s.push(d);
+    }
+    return d1s;
+  }
+
   private predictor(x: F32, order: number): F32 {
     const i = this.stepIndexValue as number;
     const outs = this.modelOutputs;
@@ -154,13 +162,7 @@ export class UniPCMultistepScheduler extends MultistepScheduler {
       (k) => i - k,
     );
     const n = x.length;
-    const d1s: F32[] = [];
-    for (let k = 1; k < order; k++) {
-      const mi = outs[outs.length - (k + 1)] as F32;
-      const d = new Float32Array(n);
-      for (let j = 0; j < n; j++) d[j] = f32(mi[j] - m0[j]) / rks[k - 1];
-      d1s.push(d);
-    }
+    const d1s = this.scaledDifferences(m0, rks, order, n);
     let rhos: number[] = [];
     if (d1s.length > 0) {
       // R[:-1, :-1] is a non-contiguous view upstream, which changes how torch solves it.
@@ -194,13 +196,7 @@ export class UniPCMultistepScheduler extends MultistepScheduler {
       (k) => i - (k + 1),
     );
     const n = lastSample.length;
-    const d1s: F32[] = [];
-    for (let k = 1; k < order; k++) {
-      const mi = outs[outs.length - (k + 1)] as F32;
-      const d = new Float32Array(n);
-      for (let j = 0; j < n; j++) d[j] = f32(mi[j] - m0[j]) / rks[k - 1];
-      d1s.push(d);
-    }
+    const d1s = this.scaledDifferences(m0, rks, order, n);
     const rhos = order === 1 ? [0.5] : solveF32(UniPCMultistepScheduler.powerMatrix(rks, order), b);
     const predictX0 = Boolean(this.config.predict_x0);
     const a = predictX0 ? fdiv(t.sigma, s0.sigma) : fdiv(t.alpha, s0.alpha);
