@@ -99,23 +99,12 @@ export class DPMSolverMultistepScheduler extends MultistepScheduler {
   /** The model output as the solver's x0 (dpmsolver++) or epsilon (dpmsolver) prediction. */
   private convertModelOutput(mo: F32, x: F32, shape: readonly number[]): F32 {
     const c = this.config;
-    const n = x.length;
-    const { alpha, sigma } = alphaSigma(this.sigmaTable[this.stepIndexValue as number]);
-    const out = new Float32Array(n);
-    const prediction = c.prediction_type as string;
-    if ((c.algorithm_type as string).endsWith("dpmsolver++")) {
-      if (prediction === "epsilon") for (let i = 0; i < n; i++) out[i] = f32(x[i] - f32(sigma * mo[i])) / alpha;
-      else if (prediction === "sample") out.set(mo);
-      else for (let i = 0; i < n; i++) out[i] = f32(alpha * x[i]) - f32(sigma * mo[i]);
-      if (c.thresholding) {
-        return thresholdSample(out, shape, c.dynamic_thresholding_ratio as number, c.sample_max_value as number);
-      }
-      return out;
-    }
-    if (prediction === "epsilon") out.set(mo);
-    else if (prediction === "sample") for (let i = 0; i < n; i++) out[i] = f32(x[i] - f32(alpha * mo[i])) / sigma;
-    else for (let i = 0; i < n; i++) out[i] = f32(alpha * mo[i]) + f32(sigma * x[i]);
+    if ((c.algorithm_type as string).endsWith("dpmsolver++")) return this.dataPrediction(mo, x, shape);
+    const out = this.noisePrediction(mo, x);
     if (c.thresholding) {
+      // Threshold the implied x0, then convert back to epsilon.
+      const n = x.length;
+      const { alpha, sigma } = alphaSigma(this.sigmaTable[this.stepIndexValue as number]);
       const x0 = new Float32Array(n);
       for (let i = 0; i < n; i++) x0[i] = f32(x[i] - f32(sigma * out[i])) / alpha;
       const th = thresholdSample(x0, shape, c.dynamic_thresholding_ratio as number, c.sample_max_value as number);
@@ -142,8 +131,7 @@ export class DPMSolverMultistepScheduler extends MultistepScheduler {
     const lowerOrderSecond = idx === len - 2 && Boolean(c.lower_order_final) && len < 15;
     const converted = this.convertModelOutput(mo, x, sample.shape);
     const order = c.solver_order as number;
-    for (let i = 0; i < order - 1; i++) this.modelOutputs[i] = this.modelOutputs[i + 1];
-    this.modelOutputs[order - 1] = converted;
+    this.pushModelOutput(converted);
     const algo = c.algorithm_type as string;
     let noise: F32 | null = null;
     if (algo.startsWith("sde-")) {

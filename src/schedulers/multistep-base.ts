@@ -5,11 +5,11 @@
 import { numpyLogF32Array } from "../math/compat/numpy-f32.js";
 import { roundHalfEven } from "../math/compat/numpy-f64.js";
 import { sleefLogf } from "../math/compat/sleef-f32.js";
-import { indexForTimestep, spacedTimesteps, withFinalSigma } from "./common.js";
+import { indexForTimestep, spacedTimesteps, thresholdSample, withFinalSigma } from "./common.js";
 import type { SchedulerSpec } from "./config.js";
 import { Scheduler } from "./scheduler.js";
 import { interpolatedSigmas, karrasSigmas, sigmaToT } from "./sigma-schedules.js";
-import { type F32, fadd, fdiv, fmul, fsqrt, fsub } from "./tensor-ops.js";
+import { type F32, f32, fadd, fdiv, fmul, fsqrt, fsub } from "./tensor-ops.js";
 
 export interface AlphaSigma {
   alpha: number;
@@ -86,6 +86,44 @@ export abstract class MultistepScheduler extends Scheduler {
       this.stepIndexValue =
         this.beginIndexValue ?? indexForTimestep(this.timesteps, timestep, this.timesteps.length - 1);
     }
+  }
+
+  /**
+   * The model output as a data (x0) prediction at the current sigma, from an epsilon, sample or
+   * v_prediction model, dynamically thresholded when the config asks for it (float32 as upstream).
+   */
+  protected dataPrediction(mo: F32, x: F32, shape: readonly number[]): F32 {
+    const c = this.config;
+    const n = x.length;
+    const { alpha, sigma } = alphaSigma(this.sigmaTable[this.stepIndexValue as number]);
+    const prediction = c.prediction_type as string;
+    const out = new Float32Array(n);
+    if (prediction === "epsilon") for (let i = 0; i < n; i++) out[i] = f32(x[i] - f32(sigma * mo[i])) / alpha;
+    else if (prediction === "sample") out.set(mo);
+    else for (let i = 0; i < n; i++) out[i] = f32(alpha * x[i]) - f32(sigma * mo[i]);
+    if (c.thresholding) {
+      return thresholdSample(out, shape, c.dynamic_thresholding_ratio as number, c.sample_max_value as number);
+    }
+    return out;
+  }
+
+  /** The model output as a noise (epsilon) prediction at the current sigma (float32, not thresholded). */
+  protected noisePrediction(mo: F32, x: F32): F32 {
+    const n = x.length;
+    const { alpha, sigma } = alphaSigma(this.sigmaTable[this.stepIndexValue as number]);
+    const prediction = this.config.prediction_type as string;
+    const out = new Float32Array(n);
+    if (prediction === "epsilon") out.set(mo);
+    else if (prediction === "sample") for (let i = 0; i < n; i++) out[i] = f32(x[i] - f32(alpha * mo[i])) / sigma;
+    else for (let i = 0; i < n; i++) out[i] = f32(alpha * mo[i]) + f32(sigma * x[i]);
+    return out;
+  }
+
+  /** Appends a converted model output to the history of the last solver_order outputs. */
+  protected pushModelOutput(converted: F32): void {
+    const order = this.config.solver_order as number;
+    for (let i = 0; i < order - 1; i++) this.modelOutputs[i] = this.modelOutputs[i + 1];
+    this.modelOutputs[order - 1] = converted;
   }
 
   /** alpha_t * original + sigma_t * noise at the sigma of each timestep. */

@@ -3,7 +3,6 @@
 
 import { sleefExpm1f } from "../math/compat/sleef-f32.js";
 import type { Tensor } from "../tensor/index.js";
-import { thresholdSample } from "./common.js";
 import type { SchedulerSpec } from "./config.js";
 import { alphaSigma, MultistepScheduler } from "./multistep-base.js";
 import {
@@ -71,24 +70,7 @@ export class UniPCMultistepScheduler extends MultistepScheduler {
   }
 
   private convertModelOutput(mo: F32, x: F32, shape: readonly number[]): F32 {
-    const c = this.config;
-    const n = x.length;
-    const { alpha, sigma } = alphaSigma(this.sigmaTable[this.stepIndexValue as number]);
-    const prediction = c.prediction_type as string;
-    const out = new Float32Array(n);
-    if (c.predict_x0) {
-      if (prediction === "epsilon") for (let i = 0; i < n; i++) out[i] = f32(x[i] - f32(sigma * mo[i])) / alpha;
-      else if (prediction === "sample") out.set(mo);
-      else for (let i = 0; i < n; i++) out[i] = f32(alpha * x[i]) - f32(sigma * mo[i]);
-      if (c.thresholding) {
-        return thresholdSample(out, shape, c.dynamic_thresholding_ratio as number, c.sample_max_value as number);
-      }
-      return out;
-    }
-    if (prediction === "epsilon") out.set(mo);
-    else if (prediction === "sample") for (let i = 0; i < n; i++) out[i] = f32(x[i] - f32(alpha * mo[i])) / sigma;
-    else for (let i = 0; i < n; i++) out[i] = f32(alpha * mo[i]) + f32(sigma * x[i]);
-    return out;
+    return this.config.predict_x0 ? this.dataPrediction(mo, x, shape) : this.noisePrediction(mo, x);
   }
 
   /**
@@ -227,8 +209,7 @@ export class UniPCMultistepScheduler extends MultistepScheduler {
     const converted = this.convertModelOutput(mo, x, sample.shape);
     if (useCorrector) x = this.corrector(converted, this.lastSample as F32, this.thisOrder);
     const order = c.solver_order as number;
-    for (let i = 0; i < order - 1; i++) this.modelOutputs[i] = this.modelOutputs[i + 1];
-    this.modelOutputs[order - 1] = converted;
+    this.pushModelOutput(converted);
     const wanted = c.lower_order_final ? Math.min(order, this.timesteps.length - idx) : order;
     this.thisOrder = Math.min(wanted, this.lowerOrderNums + 1);
     if (this.thisOrder < 1) throw new Error("UniPCMultistepScheduler: step() called past the end of the schedule");
