@@ -1,0 +1,178 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, extname, join, resolve } from "node:path";
+import { listBackends, setBackend, setNumThreads } from "../engine/index.js";
+import { serializeNpy } from "../io/npy.js";
+import { absSum } from "../pipelines/abs-sum.js";
+import { bundledModelPath } from "../pipelines/bundled.node.js";
+import { DDIMPipeline } from "../pipelines/ddim.js";
+import { DDPMPipeline } from "../pipelines/ddpm.js";
+import { type GridOptions, imageGrid } from "../pipelines/image.js";
+import type { DiffusionPipeline } from "../pipelines/pipeline.js";
+import { numpyToImages } from "../pipelines/postprocess.js";
+import type { GenerationInfo } from "../pipelines/types.js";
+import { Generator } from "../rng/index.js";
+import { swapScheduler } from "../schedulers/index.js";
+import type { Tensor } from "../tensor/tensor.js";
+import { DownloadProgressLine, StepProgressBar } from "./progress.js";
+
+export interface GenerateCommandOptions {
+  seed: bigint;
+  seeds?: bigint[];
+  steps?: number;
+  scheduler: string;
+  eta?: number;
+  batch?: number;
+  out: string;
+  threads?: number;
+  backend?: string;
+  /** What to write: PNGs, a .npy array, or both (folder output only). */
+  outputType: OutputKind[];
+  scale: number;
+  progress?: boolean;
+  revision?: string;
+  variant?: string;
+  cacheDir?: string;
+  offline?: boolean;
+  token?: string;
+  quiet?: boolean;
+}
+
+/** One line per file written, so scripts can pick the paths up from stdout. */
+export interface GenerateOutcome {
+  files: string[];
+  info: GenerationInfo;
+  absSum: number;
+}
+
+/** A user mistake: printed as one line, exit code 2, never a stack trace. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+/** Upscaled grids get 2-pixel gray separators (as Diffusers' sample grids have); native-size ones none. */
+function gridOptions(scale: number): GridOptions {
+  return { scale, gap: scale > 1 ? 2 : 0 };
+}
+
+/** Progress goes to stderr when it is a terminal, or when asked with --progress; never with --no-progress. */
+function showProgress(options: GenerateCommandOptions): boolean {
+  return options.progress ?? process.stderr.isTTY === true;
+}
+
+async function loadPipeline(model: string | undefined, options: GenerateCommandOptions): Promise<DiffusionPipeline> {
+  const loadOptions = {
+    ...(options.revision !== undefined ? { revision: options.revision } : {}),
+    ...(options.variant !== undefined ? { variant: options.variant } : {}),
+    ...(options.cacheDir !== undefined ? { cacheDir: options.cacheDir } : {}),
+    ...(options.offline ? { localFilesOnly: true } : {}),
+    ...(options.token !== undefined ? { token: options.token } : {}),
+    ...(showProgress(options) ? { downloadProgress: new DownloadProgressLine().update } : {}),
+  };
+  const path = model ?? bundledModelPath();
+  const name = options.scheduler;
+  if (name === "ddim") return DDIMPipeline.fromPretrained(path, loadOptions);
+  const pipe = await DDPMPipeline.fromPretrained(path, loadOptions);
+  // Any other scheduler runs in the DDPM loop, built from the saved config as Diffusers' from_config does.
+  if (name !== "ddpm") pipe.scheduler = swapScheduler(name, pipe.scheduler.config);
+  return pipe;
+}
+
+export type OutputKind = "png" | "npy";
+
+function outputPlan(out: string, outputType: readonly OutputKind[]): { kind: "dir" | "file"; path: string } {
+  const ext = extname(out).toLowerCase();
+  if (ext === ".png" || ext === ".npy") {
+    if (outputType.length !== 1 || ext.slice(1) !== outputType[0]) {
+      throw new UsageError(`--out ${out} is one ${ext} file but --output-type is ${outputType.join(",")}`);
+    }
+    return { kind: "file", path: resolve(out) };
+  }
+  return { kind: "dir", path: resolve(out) };
+}
+
+function pngText(info: GenerationInfo, model: string): Record<string, string> {
+  return {
+    Software: "reprodiff",
+    "reprodiff:model": model,
+    "reprodiff:generation": JSON.stringify(info),
+  };
+}
+
+/** Runs `reprodiff generate`: loads the pipeline, generates, writes PNG or .npy files. */
+export async function runGenerate(
+  model: string | undefined,
+  options: GenerateCommandOptions,
+): Promise<GenerateOutcome> {
+  if (options.seeds && options.batch !== undefined && options.seeds.length !== options.batch) {
+    throw new UsageError(
+      `--seeds has ${options.seeds.length} seeds but --batch is ${options.batch}; give one seed per image`,
+    );
+  }
+  if (options.eta !== undefined && options.scheduler !== "ddim") {
+    throw new UsageError(`--eta applies to the ddim scheduler only (got --scheduler ${options.scheduler})`);
+  }
+  const plan = outputPlan(options.out, options.outputType);
+  if (options.backend !== undefined) {
+    if (!listBackends().includes(options.backend)) {
+      throw new UsageError(
+        `--backend ${options.backend} is not available here; available: ${listBackends().join(", ")}`,
+      );
+    }
+    setBackend(options.backend);
+  }
+  if (options.threads !== undefined) setNumThreads(options.threads);
+
+  const pipe = await loadPipeline(model, options);
+  const batchSize = options.seeds?.length ?? options.batch ?? 1;
+  const generator = options.seeds
+    ? options.seeds.map((s) => new Generator().manualSeed(s))
+    : new Generator().manualSeed(options.seed);
+
+  const bar = showProgress(options) ? new StepProgressBar(`${options.scheduler} ${batchSize}x`) : null;
+  let images: Tensor<"float32">;
+  let info: GenerationInfo;
+  try {
+    const result = await pipe.generate({
+      batchSize,
+      generator,
+      // DDPM keeps Diffusers' 1000-step default; every other scheduler is meant for few steps.
+      numInferenceSteps: options.steps ?? (options.scheduler === "ddpm" ? 1000 : 50),
+      ...(options.eta !== undefined ? { eta: options.eta } : {}),
+      outputType: "np",
+      progress: bar ? bar.update : false,
+    });
+    images = result.images;
+    info = result.info;
+  } finally {
+    bar?.stop();
+  }
+
+  const modelName = model ?? "bundled:ddpm-digits-16";
+  const files: string[] = [];
+  const write = (path: string, bytes: Uint8Array | string): void => {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, bytes);
+    files.push(path);
+  };
+  if (options.outputType.includes("npy")) {
+    write(plan.kind === "file" ? plan.path : join(plan.path, "images.npy"), serializeNpy(images));
+  }
+  if (options.outputType.includes("png")) {
+    const pil = numpyToImages(images);
+    const text = pngText(info, modelName);
+    if (plan.kind === "file") {
+      write(plan.path, imageGrid(pil, gridOptions(options.scale)).toPNG(text));
+    } else {
+      const width = String(pil.length - 1).length;
+      pil.forEach((img, i) => {
+        const scaled = options.scale > 1 ? imageGrid([img], { scale: options.scale }) : img;
+        write(join(plan.path, `image-${String(i).padStart(width, "0")}.png`), scaled.toPNG(text));
+      });
+      if (pil.length > 1) write(join(plan.path, "grid.png"), imageGrid(pil, gridOptions(options.scale)).toPNG(text));
+    }
+  }
+  if (plan.kind === "dir") {
+    write(join(plan.path, "generation.json"), `${JSON.stringify({ model: modelName, ...info }, null, 2)}\n`);
+  }
+  return { files, info, absSum: absSum(images) };
+}

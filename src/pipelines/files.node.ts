@@ -1,0 +1,63 @@
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { resolve } from "node:path";
+import { bundledModelPath } from "./bundled.node.js";
+import type { FromPretrainedOptions } from "./types.js";
+
+export function readText(file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new Error(code === "ENOENT" ? `${file} does not exist` : `cannot read ${file}: ${(err as Error).message}`);
+  }
+}
+
+export function readJson(file: string): unknown {
+  const text = readText(file);
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${file} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * Where the pipeline's files are: the bundled model when nothing is named, a local folder when the path
+ * exists, otherwise a Hub repo id fetched into (or found in) the Hugging Face cache.
+ */
+export async function resolvePipelineFolder(
+  idOrPath: string | undefined,
+  options: FromPretrainedOptions,
+): Promise<string> {
+  if (idOrPath === undefined) return bundledModelPath();
+  if (typeof idOrPath !== "string" || idOrPath === "") {
+    throw new TypeError(`fromPretrained needs a folder path or Hub repo id, got ${JSON.stringify(idOrPath)}`);
+  }
+  if (existsSync(idOrPath)) {
+    const path = resolve(idOrPath);
+    if (!statSync(path).isDirectory()) throw new Error(`${path} is a file; fromPretrained needs the pipeline folder`);
+    if (!existsSync(`${path}/model_index.json`)) {
+      throw new Error(`${path} has no model_index.json; is it a Diffusers pipeline folder (save_pretrained layout)?`);
+    }
+    return path;
+  }
+  return resolveFromHub(idOrPath, options);
+}
+
+async function resolveFromHub(repoId: string, options: FromPretrainedOptions): Promise<string> {
+  if (!/^[A-Za-z0-9][\w.-]*\/[\w.-]+$/.test(repoId)) {
+    throw new Error(`${repoId} is neither an existing folder nor a Hub repo id of the form "org/name"`);
+  }
+  // Downloads (or finds in the Hugging Face cache) model_index.json, each component's config and the
+  // weights of the chosen variant, all pinned to one commit.
+  const hub = await import("../hub/index.js");
+  const resolved = await hub.resolvePipelineFiles(repoId, {
+    ...(options.revision !== undefined ? { revision: options.revision } : {}),
+    ...(options.cacheDir !== undefined ? { cacheDir: options.cacheDir } : {}),
+    ...(options.localFilesOnly !== undefined ? { localFilesOnly: options.localFilesOnly } : {}),
+    ...(options.token !== undefined ? { token: options.token } : {}),
+    ...(options.variant !== undefined ? { variant: options.variant } : {}),
+    ...(options.downloadProgress !== undefined ? { progress: options.downloadProgress } : {}),
+  });
+  return resolved.path;
+}

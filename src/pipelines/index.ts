@@ -1,0 +1,22 @@
+// Browser-safe pipeline API. `bundledModelPath` (Node only) lives in ./bundled.node.ts.
+export { type AbsSumOptions, absSum, markChannelsFirstView, numpySum } from "./abs-sum.js";
+export type { SchedulerLike, UNetLike } from "./components.js";
+export { DDIMPipeline } from "./ddim.js";
+export { DDPMPipeline } from "./ddpm.js";
+export { engineInfo } from "./engine-info.js";
+export { type GridOptions, imageGrid, PipelineImage } from "./image.js";
+export { type ModelIndex, parseModelIndex } from "./loading.js";
+export { DiffusionPipeline, type PipelineClass, registeredPipelines, registerPipeline } from "./pipeline.js";
+export { numpyToImages, toNumpyImages } from "./postprocess.js";
+export type {
+  FromPretrainedOptions,
+  GenerateOptions,
+  GenerateResult,
+  GenerationInfo,
+  ImagesFor,
+  OutputType,
+  ProgressInfo,
+  StepEndCallback,
+  StepEndResult,
+  StepTensors,
+} from "./types.js";
