@@ -1,6 +1,21 @@
 // The public API of reprodiff. Each concern lives in its own folder; this file only re-exports.
 // Node-only code (files, the Hub cache) is reached through dynamic imports inside the loaders, so this
 // entry also bundles for browsers.
+
+export {
+  assertBackendAllowed,
+  assertDeterministic,
+  assertDeviceAllowed,
+  type BackendTraits,
+  DeterminismError,
+  describeEngine,
+  disableFullDeterminism,
+  type EngineInfo,
+  enableFullDeterminism,
+  isFullDeterminismEnabled,
+  type NonDeterministicFeature,
+  NUMERICS_VERSION,
+} from "./engine/determinism.js";
 export {
   type AttentionOptions,
   type Backend,
@@ -37,6 +52,8 @@ export {
 export * as math from "./math/index.js";
 export * from "./models/index.js";
 export * as nn from "./nn/index.js";
+export * from "./pipelines/index.js";
 export * from "./rng/index.js";
 export * from "./schedulers/index.js";
 export * from "./tensor/index.js";
+export * as testing from "./testing/index.js";

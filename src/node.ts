@@ -6,3 +6,4 @@ export * from "./index.js";
 export { readConfigFile, writeConfigFile } from "./io/config.node.js";
 export { loadNpy, saveNpy } from "./io/npy.node.js";
 export { loadSafetensors, SafetensorsFile, SafetensorsShards, saveSafetensors } from "./io/safetensors-file.node.js";
+export { BUNDLED_MODEL_NAME, bundledModelPath } from "./pipelines/bundled.node.js";

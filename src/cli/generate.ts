@@ -6,7 +6,7 @@ import { absSum } from "../pipelines/abs-sum.js";
 import { bundledModelPath } from "../pipelines/bundled.node.js";
 import { DDIMPipeline } from "../pipelines/ddim.js";
 import { DDPMPipeline } from "../pipelines/ddpm.js";
-import { imageGrid } from "../pipelines/image.js";
+import { type GridOptions, imageGrid } from "../pipelines/image.js";
 import type { DiffusionPipeline } from "../pipelines/pipeline.js";
 import { numpyToImages } from "../pipelines/postprocess.js";
 import type { GenerationInfo } from "../pipelines/types.js";
@@ -47,6 +47,11 @@ export interface GenerateOutcome {
 /** A user mistake: printed as one line, exit code 2, never a stack trace. */
 export class UsageError extends Error {
   override name = "UsageError";
+}
+
+/** Upscaled grids get 2-pixel gray separators (as Diffusers' sample grids have); native-size ones none. */
+function gridOptions(scale: number): GridOptions {
+  return { scale, gap: scale > 1 ? 2 : 0 };
 }
 
 /** Progress goes to stderr when it is a terminal, or when asked with --progress; never with --no-progress. */
@@ -156,14 +161,14 @@ export async function runGenerate(
     const pil = numpyToImages(images);
     const text = pngText(info, modelName);
     if (plan.kind === "file") {
-      write(plan.path, imageGrid(pil, { scale: options.scale }).toPNG(text));
+      write(plan.path, imageGrid(pil, gridOptions(options.scale)).toPNG(text));
     } else {
       const width = String(pil.length - 1).length;
       pil.forEach((img, i) => {
         const scaled = options.scale > 1 ? imageGrid([img], { scale: options.scale }) : img;
         write(join(plan.path, `image-${String(i).padStart(width, "0")}.png`), scaled.toPNG(text));
       });
-      if (pil.length > 1) write(join(plan.path, "grid.png"), imageGrid(pil, { scale: options.scale }).toPNG(text));
+      if (pil.length > 1) write(join(plan.path, "grid.png"), imageGrid(pil, gridOptions(options.scale)).toPNG(text));
     }
   }
   if (plan.kind === "dir") {

@@ -34,7 +34,7 @@ export class StepProgressBar {
   readonly update = (info: ProgressInfo): void => {
     const payload = { speed: info.stepsPerSecond.toFixed(2), etaText: formatDuration(info.etaMs) };
     if (!this.started) {
-      this.bar.start(info.totalSteps, 0, payload);
+      this.bar.start(info.totalSteps, info.step, payload);
       this.started = true;
     }
     this.bar.update(info.step, payload);

@@ -1,4 +1,5 @@
 import type { Tensor } from "../tensor/tensor.js";
+import type { BackendTraits } from "./determinism.js";
 
 export type F32 = Tensor<"float32">;
 
@@ -34,6 +35,8 @@ export interface TimestepEmbeddingOptions {
  */
 export interface Backend {
   readonly name: string;
+  /** What the backend promises about determinism; absent flags mean "follows docs/NUMERICS.md exactly". */
+  readonly traits?: BackendTraits;
 
   /** x [N, Cin, H, W], weight [Cout, Cin, kh, kw] (groups = 1), bias [Cout] → [N, Cout, Ho, Wo]. */
   conv2d(x: F32, weight: F32, bias: F32 | null, options?: Conv2dOptions): F32;

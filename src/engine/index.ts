@@ -2,6 +2,7 @@
 // registry ("reference" is always registered; the wasm backend registers itself when it loads), and the
 // engine-wide thread count that multi-threaded backends read. Threads never change results (docs/NUMERICS.md).
 import type { Backend } from "./backend.js";
+import { assertBackendAllowed } from "./determinism.js";
 import { referenceBackend } from "./reference/index.js";
 import { createWasmBackend } from "./wasm/index.js";
 
@@ -74,9 +75,12 @@ export function setBackend(nameOrBackend: string | Backend): void {
         `unknown backend ${JSON.stringify(nameOrBackend)}; registered: ${[...registry.keys()].join(", ")}`,
       );
     }
+    assertBackendAllowed(found.name, found.traits ?? {});
     active = found;
     return;
   }
+  checkBackend(nameOrBackend);
+  assertBackendAllowed(nameOrBackend.name, nameOrBackend.traits ?? {});
   registerBackend(nameOrBackend);
   active = nameOrBackend;
 }

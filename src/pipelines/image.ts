@@ -46,14 +46,22 @@ export class PipelineImage {
   }
 }
 
+export interface GridOptions {
+  /** Images per row (default ⌈√n⌉). */
+  columns?: number;
+  /** Nearest-neighbour upscale factor (default 1). */
+  scale?: number;
+  /** Pixels of separator around and between the tiles (default 0). */
+  gap?: number;
+  /** Gray level of the separator (default 128). */
+  gapValue?: number;
+}
+
 /**
- * Tiles same-sized images into a grid (row-major, `columns` per row, default ⌈√n⌉), with an optional
- * nearest-neighbour upscale so tiny images (16x16 digits) are visible.
+ * Tiles same-sized images into a grid (row-major), with an optional nearest-neighbour upscale so tiny
+ * images (16x16 digits) are visible and optional separator lines.
  */
-export function imageGrid(
-  images: readonly PipelineImage[],
-  options: { columns?: number; scale?: number } = {},
-): PipelineImage {
+export function imageGrid(images: readonly PipelineImage[], options: GridOptions = {}): PipelineImage {
   if (images.length === 0) throw new RangeError("imageGrid needs at least one image");
   const { width, height, channels } = images[0];
   for (const img of images) {
@@ -67,13 +75,18 @@ export function imageGrid(
     throw new RangeError(`grid columns must be a positive integer, got ${columns}`);
   if (!Number.isInteger(scale) || scale < 1)
     throw new RangeError(`grid scale must be a positive integer, got ${scale}`);
+  const gap = options.gap ?? 0;
+  if (!Number.isInteger(gap) || gap < 0) throw new RangeError(`grid gap must be a non-negative integer, got ${gap}`);
   const rows = Math.ceil(images.length / columns);
-  const gw = columns * width * scale;
-  const gh = rows * height * scale;
+  const tw = width * scale;
+  const th = height * scale;
+  const gw = columns * tw + (columns + 1) * gap;
+  const gh = rows * th + (rows + 1) * gap;
   const out = new Uint8Array(gw * gh * channels);
+  if (gap > 0) out.fill(options.gapValue ?? 128);
   images.forEach((img, k) => {
-    const ox = (k % columns) * width * scale;
-    const oy = Math.floor(k / columns) * height * scale;
+    const ox = gap + (k % columns) * (tw + gap);
+    const oy = gap + Math.floor(k / columns) * (th + gap);
     for (let y = 0; y < height * scale; y++) {
       const sy = Math.floor(y / scale);
       for (let x = 0; x < width * scale; x++) {

@@ -4,7 +4,7 @@ export type { SchedulerLike, UNetLike } from "./components.js";
 export { DDIMPipeline } from "./ddim.js";
 export { DDPMPipeline } from "./ddpm.js";
 export { engineInfo } from "./engine-info.js";
-export { imageGrid, PipelineImage } from "./image.js";
+export { type GridOptions, imageGrid, PipelineImage } from "./image.js";
 export { type ModelIndex, parseModelIndex } from "./loading.js";
 export { DiffusionPipeline, type PipelineClass, registeredPipelines, registerPipeline } from "./pipeline.js";
 export { numpyToImages, toNumpyImages } from "./postprocess.js";

@@ -79,7 +79,11 @@ export interface GenerationInfo {
   stepsRun: number;
   interrupted: boolean;
   eta?: number;
-  /** The initial seed of each generator used, as decimal strings (uint64). */
+  /**
+   * The initial seed of each generator passed, as decimal strings (uint64); empty when the default generator
+   * was used. A generator reused across calls continues its stream, so for a second call the seed alone
+   * does not reproduce the noise (save `generator.getState()` before the call for that).
+   */
   seeds: string[];
   engine: EngineInfo;
 }

@@ -96,7 +96,7 @@ test("a .png --out writes one grid file, upscaled by --scale", () => {
   const r = cli(["generate", "--steps", "1", "--scheduler", "ddpm", "--scale", "4", "--out", file]);
   assert.equal(r.status, 0, r.stderr);
   const png = decode(readFileSync(file));
-  assert.equal(png.width, 64);
+  assert.equal(png.width, 64 + 4);
   assert.match(r.stdout, /DDPMPipeline DDPMScheduler, 1 steps/);
 });
 
@@ -171,7 +171,7 @@ test("with no arguments the main job reproduces Diffusers' seed-0 DDIM digits in
   // The 4x4 grid at 8x is Diffusers' images through numpy_to_pil, up to one level where a value sits on a
   // rounding boundary.
   const grid = decode(readFileSync(join(out, "grid.png")));
-  const want = imageGrid(numpyToImages(expected), { scale: 8 });
+  const want = imageGrid(numpyToImages(expected), { scale: 8, gap: 2 });
   assert.equal(grid.width, want.width);
   assert.equal(grid.height, want.height);
   let worst = 0;

@@ -132,6 +132,9 @@ test("imageGrid tiles row-major with nearest-neighbour scaling", () => {
   assert.equal(g.width, 4);
   assert.equal(g.height, 4);
   assert.deepEqual([...g.data], [10, 10, 20, 20, 10, 10, 20, 20, 30, 30, 0, 0, 30, 30, 0, 0]);
+  const framed = imageGrid([a, b], { gap: 1, gapValue: 7 });
+  assert.equal(framed.width, 5);
+  assert.deepEqual([...framed.data], [7, 7, 7, 7, 7, 7, 10, 7, 20, 7, 7, 7, 7, 7, 7]);
   assert.throws(() => imageGrid([]), /at least one/);
   assert.throws(() => imageGrid([a, new PipelineImage(2, 1, 1, new Uint8Array(2))]), /one size/);
 });
