@@ -39,13 +39,11 @@ export async function buildDemo({ outDir = join(here, "dist"), expected = null, 
     alias: { reprodiff: join(root, "src/index.ts") },
     bundle: true,
     format: "esm",
-    // Node-only modules are behind dynamic imports in the loaders; splitting keeps them in chunks the
-    // browser never loads, and node: built-ins stay unresolved imports inside those chunks.
-    splitting: true,
-    external: ["node:*"],
+    // Each entry is self-contained (no shared chunks): the page, the worker, the engine's pool worker. The
+    // library's Node-only modules sit behind dynamic imports with computed specifiers, which esbuild leaves
+    // alone, so no Node built-in is ever resolved; a build error here means one leaked into the browser entry.
     platform: "browser",
     target: "es2022",
-    // Chunks stay in outDir's root (esbuild's default) for the same reason as worker.web.js above.
     outdir: outDir,
     sourcemap: true,
     minify,
