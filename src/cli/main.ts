@@ -6,6 +6,7 @@ import { SCHEDULER_ALIASES } from "../schedulers/index.js";
 import { nonNegativeNumber, oneOf, parseOutputTypes, parseSeed, parseSeedList, positiveInt } from "./args.js";
 import { envReport, packageVersion } from "./env.js";
 import { type GenerateCommandOptions, runGenerate, UsageError } from "./generate.js";
+import { runStableDiffusion, type StableDiffusionCommandOptions, stableDiffusionOptions } from "./stable-diffusion.js";
 
 // The main job: Diffusers' own seed-0 DDIM samples of the bundled model (16 digits, 50 steps), as PNGs
 // (each image and a 4x4 grid at 8x) and as the float array, in ./reprodiff-output.
@@ -79,8 +80,17 @@ function buildProgram(): Command {
     .addOption(new Option("--offline", "never use the network (like HF_HUB_OFFLINE=1)"))
     .addOption(new Option("--token <token>", "Hub token (default: HF_TOKEN)"))
     .addOption(new Option("-q, --quiet", "print nothing but errors"))
-    .action(async (model: string | undefined, opts: GenerateCommandOptions) => {
-      const outcome = await runGenerate(model, opts);
+    .action(async (model: string | undefined, opts: GenerateCommandOptions, cmd: Command) => {
+      const sd = opts as GenerateCommandOptions & Partial<StableDiffusionCommandOptions>;
+      // --prompt selects Stable Diffusion, which keeps the repository's scheduler unless --scheduler is given.
+      const outcome =
+        sd.prompt !== undefined
+          ? await runStableDiffusion(model, {
+              ...sd,
+              prompt: sd.prompt,
+              scheduler: cmd.getOptionValueSource("scheduler") === "default" ? undefined : sd.scheduler,
+            })
+          : await runGenerate(model, opts);
       if (!opts.quiet) {
         for (const f of outcome.files) process.stdout.write(`${f}\n`);
         const e = outcome.info.engine;
@@ -90,6 +100,9 @@ function buildProgram(): Command {
         );
       }
     });
+
+  const generate = program.commands.find((c) => c.name() === "generate");
+  for (const option of stableDiffusionOptions()) generate?.addOption(option);
 
   program
     .command("env")
