@@ -5,7 +5,9 @@ import type { FromPretrainedOptions } from "./types.js";
 
 // A computed specifier keeps browser bundlers from following this import into the file system and Hub code.
 const FILES_MODULE = "./files.node.js";
-const nodeFiles = (): Promise<typeof import("./files.node.js")> => import(/* @vite-ignore */ FILES_MODULE);
+
+/** The Node-only file helpers (pipeline folders, the Hub cache), imported on demand. */
+export const nodeFiles = (): Promise<typeof import("./files.node.js")> => import(/* @vite-ignore */ FILES_MODULE);
 
 /** model_index.json: the pipeline class and, per component, `[library, className]`. */
 export interface ModelIndex {
