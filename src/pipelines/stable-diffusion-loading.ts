@@ -10,7 +10,7 @@ import { UNet2DConditionModel } from "../models/unet2d-condition.js";
 import { schedulerFromConfig } from "../schedulers/index.js";
 import { CLIPTokenizer } from "../text/clip-tokenizer.js";
 import type { SchedulerLike } from "./components.js";
-import type { ModelIndex } from "./loading.js";
+import { type ModelIndex, nodeFiles } from "./loading.js";
 import type { StableDiffusionComponents } from "./stable-diffusion.js";
 import type { FromPretrainedOptions } from "./types.js";
 
@@ -56,7 +56,7 @@ export async function loadStableDiffusionComponents(
       `dtype ${JSON.stringify(options.dtype)} is not supported: reprodiff computes in float32 (fp16 weights are widened exactly)`,
     );
   }
-  const files = await import("./files.node.js");
+  const files = await nodeFiles();
   const folder = await files.resolvePipelineFolder(idOrPath, options);
   const indexFile = `${folder}/model_index.json`;
   const modelIndex = parseStableDiffusionIndex(files.readJson(indexFile), indexFile);
