@@ -243,7 +243,7 @@ export function checkExpectations(
       if (got.data.length !== values.length) {
         detail = `slice ${JSON.stringify(index)} has ${got.data.length} values, the expectation ${values.length}`;
       } else {
-        const r = compareClose(got, Float64Array.from(values), { atol, rtol: 0 });
+        const r = compareClose(got.data, Float64Array.from(values), { atol, rtol: 0 });
         ok = r.ok;
         detail = ok
           ? `${values.length} values within atol ${atol} (max |Δ| ${fmt(r.maxAbsDiff)})`
