@@ -298,9 +298,16 @@ export async function recordManifest(
       cases.push(c);
       continue;
     }
-    const run = await runCase(c, inDir, options, pipelines);
     const old = c.expect ?? {};
     const index = old.slice?.index ?? DEFAULT_SLICE;
+    let run: CaseRun;
+    let values: number[];
+    try {
+      run = await runCase(c, inDir, options, pipelines);
+      values = Array.from(sliceTensor(run.output, ...index).data);
+    } catch (err) {
+      throw new ManifestError(`${inputPath}: case "${c.name}": ${(err as Error).message}`);
+    }
     const expect: Expectations = {
       shape: [...run.output.shape],
       sha256: run.record.output.sha256,
@@ -309,7 +316,7 @@ export async function recordManifest(
         rtol: old.absSum?.rtol ?? 1e-4,
         ...(old.absSum?.atol !== undefined ? { atol: old.absSum.atol } : {}),
       },
-      slice: { index, values: Array.from(sliceTensor(run.output, ...index).data), atol: old.slice?.atol ?? 1e-3 },
+      slice: { index, values, atol: old.slice?.atol ?? 1e-3 },
       ...(old.safetensors ? { safetensors: old.safetensors } : {}),
       modelFiles: run.record.model.files,
     };
