@@ -27,7 +27,7 @@ export function parseConfig(text: string, file = "<config>"): ConfigObject {
   }
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     throw new ConfigError(
-      `${file}: expected a JSON object at the top level, found ${Array.isArray(value) ? "an array" : JSON.stringify(value)}`,
+      `${file}: expected a JSON object at the top level, found ${Array.isArray(value) ? "an array" : JSON.stringify(value)}; a config file must hold an object`,
     );
   }
   return value as ConfigObject;

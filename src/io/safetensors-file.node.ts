@@ -17,6 +17,7 @@ import {
   rawToFloat32,
   readHeaderLength,
   SafetensorsError,
+  SafetensorsHeaderView,
   type TensorInfo,
 } from "./safetensors.js";
 
@@ -39,16 +40,18 @@ async function readExactly(handle: FileHandle, into: Uint8Array, position: numbe
   }
 }
 
-export class SafetensorsFile {
+export class SafetensorsFile extends SafetensorsHeaderView {
   private closed = false;
 
   private constructor(
     readonly path: string,
     private readonly handle: FileHandle,
-    private readonly header: ParsedHeader,
+    header: ParsedHeader,
     /** Absolute file offset of the data section. */
     private readonly dataStart: number,
-  ) {}
+  ) {
+    super(header, path);
+  }
 
   /** Opens a file and validates its header; tensor data is not read yet. */
   static async open(path: string): Promise<SafetensorsFile> {
@@ -76,25 +79,6 @@ export class SafetensorsFile {
       await handle.close();
       throw e;
     }
-  }
-
-  get metadata(): Record<string, string> | null {
-    return this.header.metadata;
-  }
-
-  /** Tensor names in the order their data is stored. */
-  keys(): string[] {
-    return [...this.header.tensors.keys()];
-  }
-
-  has(name: string): boolean {
-    return this.header.tensors.has(name);
-  }
-
-  info(name: string): TensorInfo {
-    const info = this.header.tensors.get(name);
-    if (info === undefined) throw new SafetensorsError(this.path, name, "no tensor of that name in the file");
-    return info;
   }
 
   /** Reads one tensor's stored bytes into `into` (a fresh buffer when omitted). */

@@ -395,19 +395,13 @@ function typedView(dtype: SafetensorsDType, buffer: ArrayBuffer): ArrayLike<numb
   }
 }
 
-/** An in-memory safetensors file. */
-export class SafetensorsBuffer {
-  private constructor(
-    readonly file: string,
-    private readonly bytes: Uint8Array,
-    private readonly header: ParsedHeader,
+/** What a parsed header answers, shared by the in-memory reader and the lazy on-disk one (safetensors-file.node.ts). */
+export abstract class SafetensorsHeaderView {
+  protected constructor(
+    protected readonly header: ParsedHeader,
+    /** File name used in error messages. */
+    private readonly source: string,
   ) {}
-
-  static parse(bytes: Uint8Array, file = "<buffer>"): SafetensorsBuffer {
-    const headerLength = readHeaderLength(bytes.subarray(0, 8), bytes.length, file);
-    const header = parseHeaderBytes(bytes.subarray(8, 8 + headerLength), bytes.length, file);
-    return new SafetensorsBuffer(file, bytes, header);
-  }
 
   get metadata(): Record<string, string> | null {
     return this.header.metadata;
@@ -424,8 +418,25 @@ export class SafetensorsBuffer {
 
   info(name: string): TensorInfo {
     const info = this.header.tensors.get(name);
-    if (info === undefined) throw new SafetensorsError(this.file, name, "no tensor of that name in the file");
+    if (info === undefined) throw new SafetensorsError(this.source, name, "no tensor of that name in the file");
     return info;
+  }
+}
+
+/** An in-memory safetensors file. */
+export class SafetensorsBuffer extends SafetensorsHeaderView {
+  private constructor(
+    readonly file: string,
+    private readonly bytes: Uint8Array,
+    header: ParsedHeader,
+  ) {
+    super(header, file);
+  }
+
+  static parse(bytes: Uint8Array, file = "<buffer>"): SafetensorsBuffer {
+    const headerLength = readHeaderLength(bytes.subarray(0, 8), bytes.length, file);
+    const header = parseHeaderBytes(bytes.subarray(8, 8 + headerLength), bytes.length, file);
+    return new SafetensorsBuffer(file, bytes, header);
   }
 
   /** The stored bytes of one tensor (a view into the file's buffer, not a copy). */

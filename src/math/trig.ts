@@ -2,6 +2,7 @@
 // evaluate a Remez polynomial kernel for sin or cos of y (fdlibm's kernels). Medium arguments use a
 // three-part π/2 (Cody–Waite); huge ones an exact BigInt product with 1280 bits of 2/π.
 import { highWord, lowWord, pow2 } from "./bits.js";
+import { twoProductError } from "./dd.js";
 
 const S1 = -0.16666666666666632;
 const S2 = 0.00833333333332249;
@@ -92,7 +93,6 @@ const TWO_M128 = pow2(-128);
 const TWO_P128 = pow2(128);
 const PIO2_HI = 1.5707963267948966; // π/2 rounded to double
 const PIO2_LO = 6.123233995736766e-17; // π/2 − PIO2_HI
-const SPLIT = 134217729; // 2^27 + 1, Dekker's splitter
 
 /** Exact reduction of a huge finite |x| >= 2^20·π/2: x·(2/π) computed as an exact integer product. */
 function reduceHuge(x: number, ix: number): number {
@@ -112,13 +112,7 @@ function reduceHuge(x: number, ix: number): number {
   const fh = Number(fixed) * TWO_M128;
   const fl = Number(fixed - BigInt(fh * TWO_P128)) * TWO_M128;
   const p = fh * PIO2_HI;
-  let c = SPLIT * fh;
-  const ah = c - (c - fh);
-  const al = fh - ah;
-  c = SPLIT * PIO2_HI;
-  const bh = c - (c - PIO2_HI);
-  const bl = PIO2_HI - bh;
-  const pe = ah * bh - p + ah * bl + al * bh + al * bl;
+  const pe = twoProductError(fh, PIO2_HI, p);
   const tail = pe + (fh * PIO2_LO + fl * PIO2_HI);
   y0 = p + tail;
   y1 = tail - (y0 - p);

@@ -19,6 +19,21 @@ export interface VaeCoderConfig {
 
 const NO_TIME: BlockContext = { temb: null, encoderHiddenStates: null };
 
+/** The mid block of the VAE's encoder and decoder: no time embedding, attention with one head of all channels. */
+function vaeMidBlock(vb: ParamBuilder, c: VaeCoderConfig, channels: number): MidBlock {
+  return new MidBlock(vb, {
+    inChannels: channels,
+    tembChannels: null,
+    resnetEps: 1e-6,
+    resnetActFn: c.actFn,
+    resnetGroups: c.normNumGroups,
+    resnetTimeScaleShift: "default",
+    outputScaleFactor: 1,
+    attentionHeadDim: channels,
+    addAttention: c.midBlockAddAttention,
+  });
+}
+
 export class Encoder {
   readonly convIn: Conv2d;
   readonly downBlocks: DownBlock[] = [];
@@ -53,17 +68,7 @@ export class Encoder {
       );
     }
     const last = ch[ch.length - 1];
-    this.midBlock = new MidBlock(vb.pp("mid_block"), {
-      inChannels: last,
-      tembChannels: null,
-      resnetEps: 1e-6,
-      resnetActFn: c.actFn,
-      resnetGroups: c.normNumGroups,
-      resnetTimeScaleShift: "default",
-      outputScaleFactor: 1,
-      attentionHeadDim: last,
-      addAttention: c.midBlockAddAttention,
-    });
+    this.midBlock = vaeMidBlock(vb.pp("mid_block"), c, last);
     this.convNormOut = new GroupNorm(vb.pp("conv_norm_out"), c.normNumGroups, last, 1e-6);
     this.convOut = new Conv2d(vb.pp("conv_out"), last, doubleZ ? 2 * c.outChannels : c.outChannels, {
       kernelSize: 3,
@@ -92,17 +97,7 @@ export class Decoder {
     const last = ch[ch.length - 1];
     this.act = getActivation(c.actFn, "act_fn");
     this.convIn = new Conv2d(vb.pp("conv_in"), c.inChannels, last, { kernelSize: 3, padding: 1 });
-    this.midBlock = new MidBlock(vb.pp("mid_block"), {
-      inChannels: last,
-      tembChannels: null,
-      resnetEps: 1e-6,
-      resnetActFn: c.actFn,
-      resnetGroups: c.normNumGroups,
-      resnetTimeScaleShift: "default",
-      outputScaleFactor: 1,
-      attentionHeadDim: last,
-      addAttention: c.midBlockAddAttention,
-    });
+    this.midBlock = vaeMidBlock(vb.pp("mid_block"), c, last);
     const reversed = [...ch].reverse();
     let outC = reversed[0];
     for (let i = 0; i < c.blockTypes.length; i++) {

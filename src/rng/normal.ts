@@ -8,10 +8,11 @@
  * - n < 16: element by element, the double Box–Muller of `normal_distribution<double>`, which
  *   returns r·cos θ and keeps r·sin θ in the generator for the next request (also in a later call).
  */
+
+import { normalFillBlocksF32 } from "../math/compat/cephes-f32.js";
+import { glibcLog } from "../math/compat/glibc-log.js";
+import { glibcCos, glibcSin } from "../math/compat/glibc-sincos.js";
 import type { Generator } from "./generator.js";
-import { normalFillBlocksF32 } from "./libm/cephes-f32.js";
-import { glibcLog } from "./libm/glibc-log.js";
-import { glibcCos, glibcSin } from "./libm/glibc-sincos.js";
 
 const TWO_PI = 2 * Math.PI;
 

@@ -1,6 +1,6 @@
 // Pieces several schedulers share: Diffusers' timestep spacings, dynamic thresholding and the
 // index bookkeeping of the sigma-based schedulers.
-import { arange, linspace, roundHalfEven } from "./numpy.js";
+import { arange, linspace, roundHalfEven } from "../math/compat/numpy-f64.js";
 import { clamp, type F32, f32 } from "./tensor-ops.js";
 
 /**
@@ -97,4 +97,12 @@ export function indexForTimestep(timesteps: readonly number[], timestep: number,
     throw new RangeError(`timestep ${timestep} is not one of the scheduler's timesteps [${timesteps.join(", ")}]`);
   }
   return hits.length > 1 ? hits[1] : hits[0];
+}
+
+/** A run's sigma table: its sigmas rounded to float32, then the final sigma (0 or sigma_min). */
+export function withFinalSigma(sigmas: ArrayLike<number>, last: number): Float32Array {
+  const all = new Float32Array(sigmas.length + 1);
+  all.set(Array.from(sigmas));
+  all[sigmas.length] = last;
+  return all;
 }

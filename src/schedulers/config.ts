@@ -1,6 +1,7 @@
 // Scheduler configuration with Diffusers' ConfigMixin semantics: snake_case keys as scheduler_config.json
 // holds them, defaults from the scheduler's signature, `_class_name` / `_diffusers_version`, and
 // from_config's rules for swapping one scheduler's config into another.
+import { formatConfig, markFloat, parseConfig } from "../io/config.js";
 
 /** The Diffusers release whose behaviour (and saved `_diffusers_version`) these schedulers reproduce. */
 export const DIFFUSERS_VERSION = "0.31.0";
@@ -178,106 +179,30 @@ export function rememberUsedDefaults(config: object, keys: readonly string[]): v
   usedDefaultsOf.set(config, Object.freeze([...keys]));
 }
 
-// ---- JSON in Python's dialect (json.dumps(indent=2, sort_keys=True), Infinity/NaN allowed) ----
+// ---- scheduler_config.json: io's config parser and writer, with the float keys the spec declares ----
 
-/** Python's repr() of a float: shortest round-trip digits, scientific below 1e-4 and from 1e16. */
-export function pythonFloatRepr(x: number): string {
-  if (Number.isNaN(x)) return "NaN";
-  if (x === Number.POSITIVE_INFINITY) return "Infinity";
-  if (x === Number.NEGATIVE_INFINITY) return "-Infinity";
-  if (x === 0) return Object.is(x, -0) ? "-0.0" : "0.0";
-  const [mant, expStr] = x.toExponential().split("e");
-  const exp = Number(expStr);
-  const negative = mant.startsWith("-");
-  const digits = mant.replace("-", "").replace(".", "");
-  let body: string;
-  if (exp < -4 || exp >= 16) {
-    const m = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
-    const e = Math.abs(exp) < 10 ? `0${Math.abs(exp)}` : String(Math.abs(exp));
-    body = `${m}e${exp < 0 ? "-" : "+"}${e}`;
-  } else if (exp < 0) {
-    body = `0.${"0".repeat(-exp - 1)}${digits}`;
-  } else if (digits.length <= exp + 1) {
-    body = `${digits}${"0".repeat(exp + 1 - digits.length)}.0`;
-  } else {
-    body = `${digits.slice(0, exp + 1)}.${digits.slice(exp + 1)}`;
-  }
-  return negative ? `-${body}` : body;
-}
+export { pythonFloatRepr } from "../io/config.js";
 
-function pyJsonValue(value: unknown, floatKey: boolean, indent: string): string {
-  if (value === null || value === undefined) return "null";
-  if (typeof value === "boolean") return value ? "true" : "false";
-  if (typeof value === "number") {
-    return floatKey || !Number.isInteger(value) ? pythonFloatRepr(value) : String(value);
-  }
-  if (typeof value === "string") return JSON.stringify(value);
-  if (Array.isArray(value)) {
-    if (value.length === 0) return "[]";
-    const inner = `${indent}  `;
-    return `[\n${value.map((v) => inner + pyJsonValue(v, floatKey, inner)).join(",\n")}\n${indent}]`;
-  }
-  if (typeof value === "object") {
-    const keys = Object.keys(value as object).sort();
-    if (keys.length === 0) return "{}";
-    const inner = `${indent}  `;
-    const rows = keys.map(
-      (k) => `${inner}${JSON.stringify(k)}: ${pyJsonValue((value as Record<string, unknown>)[k], false, inner)}`,
-    );
-    return `{\n${rows.join(",\n")}\n${indent}}`;
-  }
-  throw new TypeError(`cannot serialise config value ${String(value)}`);
-}
-
-/** The text Diffusers' save_config writes for this config (scheduler_config.json). */
+/**
+ * The text Diffusers' save_config writes for this config (scheduler_config.json). Which values are Python
+ * floats comes from the spec: a "float" key holding 1 is written 1.0, as are the entries of a "float[]" key.
+ */
 export function configToJsonString(spec: SchedulerSpec, config: Readonly<Record<string, unknown>>): string {
-  const keys = Object.keys(config).sort();
-  const rows = keys.map((k) => {
-    const p = spec.params[k];
-    const floatKey = p !== undefined && (p.type === "float" || p.type === "float[]");
-    return `  ${JSON.stringify(k)}: ${pyJsonValue(config[k], floatKey, "  ")}`;
-  });
-  return `{\n${rows.join(",\n")}\n}\n`;
+  const out: Record<string, unknown> = { ...config };
+  const floatKeys: string[] = [];
+  for (const [key, value] of Object.entries(config)) {
+    const type = spec.params[key]?.type;
+    if (type === "float") floatKeys.push(key);
+    else if (type === "float[]" && Array.isArray(value)) {
+      const entries = [...value];
+      for (let i = 0; i < entries.length; i++) markFloat(entries, i);
+      out[key] = entries;
+    }
+  }
+  return formatConfig(out, { floatKeys });
 }
 
-/** Parses scheduler_config.json text, accepting the Infinity / -Infinity / NaN that Python's json writes. */
-export function parseConfigJson(text: string): Record<string, unknown> {
-  // Replace the bare tokens outside strings with sentinels JSON can carry, then restore them.
-  const sentinel = "\u0000reprodiff-nonfinite:";
-  let out = "";
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (inString) {
-      out += ch;
-      if (ch === "\\") {
-        out += text[++i] ?? "";
-      } else if (ch === '"') inString = false;
-      continue;
-    }
-    if (ch === '"') {
-      inString = true;
-      out += ch;
-      continue;
-    }
-    const rest = text.slice(i);
-    const m = /^(-?Infinity|NaN)/.exec(rest);
-    if (m) {
-      out += JSON.stringify(sentinel + m[1]);
-      i += m[1].length - 1;
-      continue;
-    }
-    out += ch;
-  }
-  const parsed = JSON.parse(out, (_k, v) => {
-    if (typeof v === "string" && v.startsWith(sentinel)) {
-      const tok = v.slice(sentinel.length);
-      return tok === "NaN" ? Number.NaN : tok === "Infinity" ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
-    }
-    return v;
-  }) as unknown;
-  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw new TypeError("scheduler config JSON must hold an object");
-  }
-  return parsed as Record<string, unknown>;
+/** Parses scheduler_config.json text (Python's Infinity / -Infinity / NaN accepted, duplicate keys refused). */
+export function parseConfigJson(text: string, file = "scheduler config JSON"): Record<string, unknown> {
+  return parseConfig(text, file);
 }

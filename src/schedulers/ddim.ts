@@ -1,9 +1,9 @@
 // DDIMScheduler (Song et al. 2020), Diffusers v0.31.0 semantics and float32 arithmetic.
 import type { Tensor } from "../tensor/index.js";
-import { spacedTimesteps, thresholdSample } from "./common.js";
+import { thresholdSample } from "./common.js";
 import type { SchedulerSpec } from "./config.js";
 import { predictOriginal } from "./ddpm.js";
-import { betaSchedule, bool, float, int, oneOf, PREDICTION_TYPES, spacing, trainedBetas } from "./params.js";
+import { bool, float, int, oneOf, PREDICTION_TYPES, spacing, trainingNoiseParams } from "./params.js";
 import { Scheduler, type StepOptions, type StepResult } from "./scheduler.js";
 import { clamp, dataOf, f32, fdiv, fmul, fsqrt, fsub, wrap } from "./tensor-ops.js";
 
@@ -11,11 +11,7 @@ export class DDIMScheduler extends Scheduler {
   static readonly spec: SchedulerSpec = {
     className: "DDIMScheduler",
     params: {
-      num_train_timesteps: int(1000),
-      beta_start: float(0.0001),
-      beta_end: float(0.02),
-      beta_schedule: betaSchedule(),
-      trained_betas: trainedBetas,
+      ...trainingNoiseParams(),
       clip_sample: bool(true),
       set_alpha_to_one: bool(true),
       steps_offset: int(0),
@@ -39,15 +35,7 @@ export class DDIMScheduler extends Scheduler {
   }
 
   setTimesteps(numInferenceSteps: number): void {
-    const c = this.config;
-    this.checkSteps(numInferenceSteps);
-    this.numInferenceSteps = numInferenceSteps;
-    this.timesteps = spacedTimesteps(
-      c.timestep_spacing as string,
-      c.num_train_timesteps as number,
-      numInferenceSteps,
-      c.steps_offset as number,
-    );
+    this.timesteps = this.startRun(numInferenceSteps);
   }
 
   step(modelOutput: Tensor, timestep: number, sample: Tensor, options: StepOptions = {}): StepResult {

@@ -1,11 +1,12 @@
 // DDPMScheduler (Ho et al. 2020), Diffusers v0.31.0 semantics and float32 arithmetic.
+
+import { sleefExpf, sleefLogf } from "../math/compat/sleef-f32.js";
 import type { Tensor } from "../tensor/index.js";
-import { spacedTimesteps, thresholdSample } from "./common.js";
+import { thresholdSample } from "./common.js";
 import type { SchedulerSpec } from "./config.js";
-import { betaSchedule, bool, float, int, oneOf, PREDICTION_TYPES, spacing, trainedBetas } from "./params.js";
+import { bool, float, int, oneOf, PREDICTION_TYPES, spacing, trainingNoiseParams } from "./params.js";
 import { Scheduler, type StepOptions, type StepResult } from "./scheduler.js";
 import { clamp, dataOf, type F32, f32, fdiv, fmul, fsqrt, fsub, wrap } from "./tensor-ops.js";
-import { expF32, logF32Scalar } from "./transcendental.js";
 
 export const VARIANCE_TYPES = [
   "fixed_small",
@@ -52,11 +53,7 @@ export class DDPMScheduler extends Scheduler {
   static readonly spec: SchedulerSpec = {
     className: "DDPMScheduler",
     params: {
-      num_train_timesteps: int(1000),
-      beta_start: float(0.0001),
-      beta_end: float(0.02),
-      beta_schedule: betaSchedule(),
-      trained_betas: trainedBetas,
+      ...trainingNoiseParams(),
       variance_type: oneOf("fixed_small", VARIANCE_TYPES),
       clip_sample: bool(true),
       prediction_type: oneOf("epsilon", PREDICTION_TYPES),
@@ -77,15 +74,7 @@ export class DDPMScheduler extends Scheduler {
   }
 
   setTimesteps(numInferenceSteps: number): void {
-    const c = this.config;
-    this.checkSteps(numInferenceSteps);
-    this.numInferenceSteps = numInferenceSteps;
-    this.timesteps = spacedTimesteps(
-      c.timestep_spacing as string,
-      c.num_train_timesteps as number,
-      numInferenceSteps,
-      c.steps_offset as number,
-    );
+    this.timesteps = this.startRun(numInferenceSteps);
   }
 
   private previousTimestep(t: number): number {
@@ -100,11 +89,11 @@ export class DDPMScheduler extends Scheduler {
     variance = Math.max(variance, f32(1e-20));
     switch (this.config.variance_type) {
       case "fixed_small_log":
-        return expF32(fmul(0.5, logF32Scalar(variance)));
+        return sleefExpf(fmul(0.5, sleefLogf(variance)));
       case "fixed_large":
         return currentBeta;
       case "fixed_large_log":
-        return logF32Scalar(currentBeta);
+        return sleefLogf(currentBeta);
       default:
         return variance;
     }
@@ -160,11 +149,11 @@ export class DDPMScheduler extends Scheduler {
           if (varianceType === "learned") {
             std = f32(Math.sqrt(pv[i]));
           } else {
-            const minLog = logF32Scalar(v);
-            const maxLog = logF32Scalar(currentBeta);
+            const minLog = sleefLogf(v);
+            const maxLog = sleefLogf(currentBeta);
             const frac = f32(f32(pv[i] + 1) / 2);
             const logVar = f32(f32(frac * maxLog) + f32(f32(1 - frac) * minLog));
-            std = expF32(f32(0.5 * logVar));
+            std = sleefExpf(f32(0.5 * logVar));
           }
           prev[i] = prev[i] + f32(std * noise[i]);
         }

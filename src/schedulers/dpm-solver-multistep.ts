@@ -1,12 +1,12 @@
 // DPMSolverMultistepScheduler (DPM-Solver / DPM-Solver++, Lu et al. 2022), Diffusers v0.31.0 semantics:
 // orders 1-3, midpoint/heun second-order updates, lower_order_final, Karras sigmas, SDE variants.
+
+import { sleefExpf, sleefLogf } from "../math/compat/sleef-f32.js";
 import type { Tensor } from "../tensor/index.js";
-import { spacedTimesteps, thresholdSample } from "./common.js";
+import { thresholdSample } from "./common.js";
 import type { SchedulerSpec } from "./config.js";
 import { alphaSigma, MultistepScheduler } from "./multistep-base.js";
-import { interp, karrasSigmas, logF32, roundHalfEven, sigmaToT } from "./numpy.js";
 import {
-  betaSchedule,
   bool,
   FINAL_SIGMAS_TYPES,
   float,
@@ -14,12 +14,11 @@ import {
   oneOf,
   PREDICTION_TYPES,
   spacing,
-  trainedBetas,
+  trainingNoiseParams,
   unsupportedFlag,
 } from "./params.js";
 import type { StepOptions, StepResult } from "./scheduler.js";
 import { dataOf, type F32, f32, fadd, fdiv, fmul, fsqrt, fsub, wrap } from "./tensor-ops.js";
-import { expF32, logF32Scalar } from "./transcendental.js";
 
 const ALGORITHMS = ["dpmsolver++", "dpmsolver", "sde-dpmsolver++", "sde-dpmsolver", "deis"];
 const SOLVER_TYPES = ["midpoint", "heun", "logrho", "bh1", "bh2"];
@@ -28,11 +27,7 @@ export class DPMSolverMultistepScheduler extends MultistepScheduler {
   static readonly spec: SchedulerSpec = {
     className: "DPMSolverMultistepScheduler",
     params: {
-      num_train_timesteps: int(1000),
-      beta_start: float(0.0001),
-      beta_end: float(0.02),
-      beta_schedule: betaSchedule(),
-      trained_betas: trainedBetas,
+      ...trainingNoiseParams(),
       solver_order: int(2),
       prediction_type: oneOf("epsilon", PREDICTION_TYPES),
       thresholding: bool(false),
@@ -56,8 +51,6 @@ export class DPMSolverMultistepScheduler extends MultistepScheduler {
     },
   };
   readonly order = 1;
-  private modelOutputs: Array<F32 | null> = [];
-  private lowerOrderNums = 0;
   /** lambda_t of the training table (float32), for lambda_min_clipped. */
   private readonly lambdaT: Float32Array;
 
@@ -80,7 +73,7 @@ export class DPMSolverMultistepScheduler extends MultistepScheduler {
     for (let i = 0; i < n; i++) {
       const a = fsqrt(this.alphasCumprod[i]);
       const s = fsqrt(f32(1 - this.alphasCumprod[i]));
-      this.lambdaT[i] = fsub(logF32Scalar(a), logF32Scalar(s));
+      this.lambdaT[i] = fsub(sleefLogf(a), sleefLogf(s));
     }
     this.modelOutputs = new Array(order).fill(null);
   }
@@ -94,71 +87,24 @@ export class DPMSolverMultistepScheduler extends MultistepScheduler {
   setTimesteps(numInferenceSteps: number): void {
     const c = this.config;
     const numTrain = c.num_train_timesteps as number;
-    this.checkSteps(numInferenceSteps);
     // searchsorted(flip(lambda_t), lambda_min_clipped): count of flipped entries < the bound.
     // torch.searchsorted promotes the Python float bound to the table's float32.
     const bound = f32(c.lambda_min_clipped as number);
     let clipped = 0;
     for (let i = numTrain - 1; i >= 0 && this.lambdaT[i] < bound; i--) clipped++;
-    const lastTimestep = numTrain - clipped;
-    let timesteps = spacedTimesteps(
-      c.timestep_spacing as string,
-      numTrain,
-      numInferenceSteps,
-      c.steps_offset as number,
-      {
-        extra: c.timestep_spacing === "trailing" ? 0 : 1,
-        lastTimestep,
-      },
-    );
-    const table = this.trainingSigmas();
-    const logSigmas = logF32(table);
-    let sigmas: ArrayLike<number>;
-    if (c.use_karras_sigmas) {
-      const flipped = Float64Array.from(table).reverse();
-      sigmas = karrasSigmas(flipped[flipped.length - 1], flipped[0], numInferenceSteps);
-      timesteps = Array.from(sigmas, (s) => roundHalfEven(sigmaToT(s, logSigmas)));
-    } else {
-      sigmas = interp(
-        timesteps,
-        Float64Array.from(table, (_, i) => i),
-        table,
-      );
-    }
-    const last =
-      c.final_sigmas_type === "sigma_min" ? fsqrt(f32(1 - this.alphasCumprod[0]) / this.alphasCumprod[0]) : 0;
-    const all = new Float32Array(sigmas.length + 1);
-    all.set(Array.from(sigmas));
-    all[sigmas.length] = last;
-    this.sigmaTable = all;
-    this.timesteps = timesteps;
-    this.numInferenceSteps = timesteps.length;
-    this.modelOutputs = new Array(c.solver_order as number).fill(null);
-    this.lowerOrderNums = 0;
-    this.stepIndexValue = null;
-    this.beginIndexValue = null;
+    const run = this.runSchedule(numInferenceSteps, numTrain - clipped);
+    this.setRun(run.sigmas, this.finalSigma(), run.timesteps);
   }
 
   /** The model output as the solver's x0 (dpmsolver++) or epsilon (dpmsolver) prediction. */
   private convertModelOutput(mo: F32, x: F32, shape: readonly number[]): F32 {
     const c = this.config;
-    const n = x.length;
-    const { alpha, sigma } = alphaSigma(this.sigmaTable[this.stepIndexValue as number]);
-    const out = new Float32Array(n);
-    const prediction = c.prediction_type as string;
-    if ((c.algorithm_type as string).endsWith("dpmsolver++")) {
-      if (prediction === "epsilon") for (let i = 0; i < n; i++) out[i] = f32(x[i] - f32(sigma * mo[i])) / alpha;
-      else if (prediction === "sample") out.set(mo);
-      else for (let i = 0; i < n; i++) out[i] = f32(alpha * x[i]) - f32(sigma * mo[i]);
-      if (c.thresholding) {
-        return thresholdSample(out, shape, c.dynamic_thresholding_ratio as number, c.sample_max_value as number);
-      }
-      return out;
-    }
-    if (prediction === "epsilon") out.set(mo);
-    else if (prediction === "sample") for (let i = 0; i < n; i++) out[i] = f32(x[i] - f32(alpha * mo[i])) / sigma;
-    else for (let i = 0; i < n; i++) out[i] = f32(alpha * mo[i]) + f32(sigma * x[i]);
+    if ((c.algorithm_type as string).endsWith("dpmsolver++")) return this.dataPrediction(mo, x, shape);
+    const out = this.noisePrediction(mo, x);
     if (c.thresholding) {
+      // Threshold the implied x0, then convert back to epsilon.
+      const n = x.length;
+      const { alpha, sigma } = alphaSigma(this.sigmaTable[this.stepIndexValue as number]);
       const x0 = new Float32Array(n);
       for (let i = 0; i < n; i++) x0[i] = f32(x[i] - f32(sigma * out[i])) / alpha;
       const th = thresholdSample(x0, shape, c.dynamic_thresholding_ratio as number, c.sample_max_value as number);
@@ -185,8 +131,7 @@ export class DPMSolverMultistepScheduler extends MultistepScheduler {
     const lowerOrderSecond = idx === len - 2 && Boolean(c.lower_order_final) && len < 15;
     const converted = this.convertModelOutput(mo, x, sample.shape);
     const order = c.solver_order as number;
-    for (let i = 0; i < order - 1; i++) this.modelOutputs[i] = this.modelOutputs[i + 1];
-    this.modelOutputs[order - 1] = converted;
+    this.pushModelOutput(converted);
     const algo = c.algorithm_type as string;
     let noise: F32 | null = null;
     if (algo.startsWith("sde-")) {
@@ -212,30 +157,30 @@ export class DPMSolverMultistepScheduler extends MultistepScheduler {
     switch (this.config.algorithm_type) {
       case "dpmsolver++": {
         const a = fdiv(t.sigma, s.sigma);
-        const b = fmul(t.alpha, fsub(expF32(-h), 1));
+        const b = fmul(t.alpha, fsub(sleefExpf(-h), 1));
         for (let j = 0; j < n; j++) out[j] = f32(a * x[j]) - f32(b * m[j]);
         break;
       }
       case "dpmsolver": {
         const a = fdiv(t.alpha, s.alpha);
-        const b = fmul(t.sigma, fsub(expF32(h), 1));
+        const b = fmul(t.sigma, fsub(sleefExpf(h), 1));
         for (let j = 0; j < n; j++) out[j] = f32(a * x[j]) - f32(b * m[j]);
         break;
       }
       case "sde-dpmsolver++": {
         const z = noise as F32;
-        const a = fmul(fdiv(t.sigma, s.sigma), expF32(-h));
-        const e2 = expF32(fmul(-2.0, h));
+        const a = fmul(fdiv(t.sigma, s.sigma), sleefExpf(-h));
+        const e2 = sleefExpf(fmul(-2.0, h));
         const b = fmul(t.alpha, fsub(1, e2));
-        const c = fmul(t.sigma, fsqrt(fsub(1.0, expF32(fmul(-2, h)))));
+        const c = fmul(t.sigma, fsqrt(fsub(1.0, sleefExpf(fmul(-2, h)))));
         for (let j = 0; j < n; j++) out[j] = f32(f32(a * x[j]) + f32(b * m[j])) + f32(c * z[j]);
         break;
       }
       default: {
         const z = noise as F32;
         const a = fdiv(t.alpha, s.alpha);
-        const b = fmul(2.0, fmul(t.sigma, fsub(expF32(h), 1)));
-        const c = fmul(t.sigma, fsqrt(fsub(expF32(fmul(2, h)), 1)));
+        const b = fmul(2.0, fmul(t.sigma, fsub(sleefExpf(h), 1)));
+        const c = fmul(t.sigma, fsqrt(fsub(sleefExpf(fmul(2, h)), 1)));
         for (let j = 0; j < n; j++) out[j] = f32(f32(a * x[j]) - f32(b * m[j])) + f32(c * z[j]);
       }
     }
@@ -262,7 +207,7 @@ export class DPMSolverMultistepScheduler extends MultistepScheduler {
     switch (this.config.algorithm_type) {
       case "dpmsolver++": {
         const a = fdiv(t.sigma, s0.sigma);
-        const em1 = fsub(expF32(-h), 1);
+        const em1 = fsub(sleefExpf(-h), 1);
         const b = fmul(t.alpha, em1);
         const c = heun ? fmul(t.alpha, fadd(fdiv(em1, h), 1)) : fmul(0.5, b);
         for (let j = 0; j < n; j++) {
@@ -273,7 +218,7 @@ export class DPMSolverMultistepScheduler extends MultistepScheduler {
       }
       case "dpmsolver": {
         const a = fdiv(t.alpha, s0.alpha);
-        const em1 = fsub(expF32(h), 1);
+        const em1 = fsub(sleefExpf(h), 1);
         const b = fmul(t.sigma, em1);
         const c = heun ? fmul(t.sigma, fsub(fdiv(em1, h), 1)) : fmul(0.5, b);
         for (let j = 0; j < n; j++) out[j] = f32(f32(a * x[j]) - f32(b * m0[j])) - f32(c * d1[j]);
@@ -281,11 +226,13 @@ export class DPMSolverMultistepScheduler extends MultistepScheduler {
       }
       case "sde-dpmsolver++": {
         const z = noise as F32;
-        const a = fmul(fdiv(t.sigma, s0.sigma), expF32(-h));
-        const om = fsub(1, expF32(fmul(-2.0, h)));
+        const a = fmul(fdiv(t.sigma, s0.sigma), sleefExpf(-h));
+        const om = fsub(1, sleefExpf(fmul(-2.0, h)));
         const b = fmul(t.alpha, om);
-        const c = heun ? fmul(t.alpha, fadd(fdiv(fsub(1.0, expF32(fmul(-2.0, h))), fmul(-2.0, h)), 1)) : fmul(0.5, b);
-        const d = fmul(t.sigma, fsqrt(fsub(1.0, expF32(fmul(-2, h)))));
+        const c = heun
+          ? fmul(t.alpha, fadd(fdiv(fsub(1.0, sleefExpf(fmul(-2.0, h))), fmul(-2.0, h)), 1))
+          : fmul(0.5, b);
+        const d = fmul(t.sigma, fsqrt(fsub(1.0, sleefExpf(fmul(-2, h)))));
         for (let j = 0; j < n; j++) {
           out[j] = f32(f32(f32(a * x[j]) + f32(b * m0[j])) + f32(c * d1[j])) + f32(d * z[j]);
         }
@@ -294,10 +241,10 @@ export class DPMSolverMultistepScheduler extends MultistepScheduler {
       default: {
         const z = noise as F32;
         const a = fdiv(t.alpha, s0.alpha);
-        const em1 = fsub(expF32(h), 1);
+        const em1 = fsub(sleefExpf(h), 1);
         const b = fmul(2.0, fmul(t.sigma, em1));
         const c = heun ? fmul(2.0, fmul(t.sigma, fsub(fdiv(em1, h), 1))) : fmul(t.sigma, em1);
-        const d = fmul(t.sigma, fsqrt(fsub(expF32(fmul(2, h)), 1)));
+        const d = fmul(t.sigma, fsqrt(fsub(sleefExpf(fmul(2, h)), 1)));
         for (let j = 0; j < n; j++) {
           out[j] = f32(f32(f32(a * x[j]) - f32(b * m0[j])) - f32(c * d1[j])) + f32(d * z[j]);
         }
@@ -328,7 +275,7 @@ export class DPMSolverMultistepScheduler extends MultistepScheduler {
     const n = x.length;
     const out = new Float32Array(n);
     const plus = this.config.algorithm_type === "dpmsolver++";
-    const e = plus ? fsub(expF32(-h), 1) : fsub(expF32(h), 1);
+    const e = plus ? fsub(sleefExpf(-h), 1) : fsub(sleefExpf(h), 1);
     const scale = plus ? t.alpha : t.sigma;
     const a = plus ? fdiv(t.sigma, s0.sigma) : fdiv(t.alpha, s0.alpha);
     const b = fmul(scale, e);

@@ -1,23 +1,18 @@
 // EulerAncestralDiscreteScheduler (k-diffusion's sample_euler_ancestral), Diffusers v0.31.0 semantics:
 // one fresh noise draw of the sample's shape at every step.
 import type { Tensor } from "../tensor/index.js";
-import { spacedTimestepsF32 } from "./common.js";
 import type { SchedulerSpec } from "./config.js";
-import { interpolatedSigmas } from "./euler.js";
-import { betaSchedule, bool, float, int, oneOf, spacing, trainedBetas } from "./params.js";
+import { bool, int, oneOf, spacing, trainingNoiseParams } from "./params.js";
 import type { StepOptions, StepResult } from "./scheduler.js";
 import { SigmaScheduler } from "./sigma-scheduler.js";
-import { dataOf, f32, fdiv, fmul, fsqrt, fsub, wrap } from "./tensor-ops.js";
+import { interpolatedSigmas } from "./sigma-schedules.js";
+import { f32, fdiv, fmul, fsqrt, fsub, wrap } from "./tensor-ops.js";
 
 export class EulerAncestralDiscreteScheduler extends SigmaScheduler {
   static readonly spec: SchedulerSpec = {
     className: "EulerAncestralDiscreteScheduler",
     params: {
-      num_train_timesteps: int(1000),
-      beta_start: float(0.0001),
-      beta_end: float(0.02),
-      beta_schedule: betaSchedule(),
-      trained_betas: trainedBetas,
+      ...trainingNoiseParams(),
       // "sample" raises NotImplementedError upstream.
       prediction_type: oneOf("epsilon", ["epsilon", "v_prediction"]),
       timestep_spacing: spacing("linspace"),
@@ -30,8 +25,7 @@ export class EulerAncestralDiscreteScheduler extends SigmaScheduler {
 
   constructor(config: Readonly<Record<string, unknown>> = {}) {
     super(EulerAncestralDiscreteScheduler.spec, config);
-    if (this.config.rescale_betas_zero_snr) {
-      this.alphasCumprod[this.alphasCumprod.length - 1] = 1 / 16777216; // 2^-24
+    if (this.avoidInfiniteSigma()) {
       const n = this.alphasCumprod.length;
       this.sigmaTable[0] = fsqrt(f32(1 - this.alphasCumprod[n - 1]) / this.alphasCumprod[n - 1]);
     }
@@ -40,32 +34,12 @@ export class EulerAncestralDiscreteScheduler extends SigmaScheduler {
   }
 
   setTimesteps(numInferenceSteps: number): void {
-    const c = this.config;
-    this.checkSteps(numInferenceSteps);
-    this.numInferenceSteps = numInferenceSteps;
-    const timesteps = spacedTimestepsF32(
-      c.timestep_spacing as string,
-      c.num_train_timesteps as number,
-      numInferenceSteps,
-      c.steps_offset as number,
-    );
-    const table = new Float32Array(this.alphasCumprod.length);
-    for (let i = 0; i < table.length; i++) table[i] = fsqrt(f32(1 - this.alphasCumprod[i]) / this.alphasCumprod[i]);
-    const sigmas = interpolatedSigmas(table, timesteps);
-    const all = new Float32Array(sigmas.length + 1);
-    all.set(sigmas);
-    this.sigmaTable = all;
-    this.timesteps = timesteps;
-    this.stepIndexValue = null;
-    this.beginIndexValue = null;
+    const timesteps = this.startRun(numInferenceSteps);
+    this.setRun(interpolatedSigmas(this.trainingSigmas(), timesteps), 0, timesteps);
   }
 
   step(modelOutput: Tensor, timestep: number, sample: Tensor, options: StepOptions = {}): StepResult {
-    const mo = dataOf(modelOutput, "modelOutput");
-    const x = dataOf(sample, "sample");
-    if (mo.length !== x.length) throw new RangeError("EulerAncestralDiscreteScheduler.step: shapes differ");
-    this.initStepIndex(timestep);
-    const i = this.stepIndexValue as number;
+    const { mo, x, i } = this.stepInputs(modelOutput, timestep, sample);
     const sigma = this.sigmaTable[i];
     const x0 = this.predictX0(this.config.prediction_type as string, sigma, x, mo);
     const from2 = fmul(sigma, sigma);

@@ -1,24 +1,30 @@
 // HeunDiscreteScheduler (Karras et al. 2022, algorithm 1 without churn), Diffusers v0.31.0 semantics.
 // Every sigma except the first and last is visited twice: an Euler step, then the trapezoidal correction.
+
+import { numpyLogF32Array } from "../math/compat/numpy-f32.js";
 import type { Tensor } from "../tensor/index.js";
-import { spacedTimestepsF32 } from "./common.js";
 import type { SchedulerSpec } from "./config.js";
-import { checkSigmaSwitches, configBound, exponentialSigmas, interpolatedSigmas } from "./euler.js";
-import { karrasSigmas, logF32, sigmaToT, sigmaToTFromTensor } from "./numpy.js";
-import { bool, float, int, oneOf, PREDICTION_TYPES, spacing, trainedBetas, unsupportedFlag } from "./params.js";
+import {
+  BETA_SCHEDULES,
+  bool,
+  float,
+  int,
+  oneOf,
+  PREDICTION_TYPES,
+  spacing,
+  trainingNoiseParams,
+  unsupportedFlag,
+} from "./params.js";
 import type { StepResult } from "./scheduler.js";
 import { SigmaScheduler } from "./sigma-scheduler.js";
-import { clamp, dataOf, type F32, f32, fsqrt, fsub, wrap } from "./tensor-ops.js";
+import { alternativeSigmas, checkSigmaSwitches, interpolatedSigmas } from "./sigma-schedules.js";
+import { clamp, type F32, f32, fsub, wrap } from "./tensor-ops.js";
 
 export class HeunDiscreteScheduler extends SigmaScheduler {
   static readonly spec: SchedulerSpec = {
     className: "HeunDiscreteScheduler",
     params: {
-      num_train_timesteps: int(1000),
-      beta_start: float(0.00085),
-      beta_end: float(0.012),
-      beta_schedule: oneOf("linear", ["linear", "scaled_linear", "squaredcos_cap_v2", "exp"]),
-      trained_betas: trainedBetas,
+      ...trainingNoiseParams(0.00085, 0.012, [...BETA_SCHEDULES, "exp"]),
       prediction_type: oneOf("epsilon", PREDICTION_TYPES),
       use_karras_sigmas: bool(false),
       use_exponential_sigmas: bool(false),
@@ -51,31 +57,18 @@ export class HeunDiscreteScheduler extends SigmaScheduler {
   }
 
   setTimesteps(numInferenceSteps: number): void {
-    const c = this.config;
-    this.checkSteps(numInferenceSteps);
-    this.numInferenceSteps = numInferenceSteps;
-    let timesteps = spacedTimestepsF32(
-      c.timestep_spacing as string,
-      c.num_train_timesteps as number,
+    const spaced = this.startRun(numInferenceSteps);
+    const table = this.trainingSigmas();
+    const interpolated = interpolatedSigmas(table, spaced);
+    const run = alternativeSigmas(
+      this.config,
+      { sigmas: interpolated, timesteps: spaced },
+      numpyLogF32Array(table),
       numInferenceSteps,
-      c.steps_offset as number,
+      "config",
     );
-    const table = new Float32Array(this.alphasCumprod.length);
-    for (let i = 0; i < table.length; i++) table[i] = fsqrt(f32(1 - this.alphasCumprod[i]) / this.alphasCumprod[i]);
-    const logSigmas = logF32(table);
-    let sigmas: ArrayLike<number> = interpolatedSigmas(table, timesteps);
-    this.karrasRun = Boolean(c.use_karras_sigmas || c.use_exponential_sigmas);
-    if (c.use_karras_sigmas) {
-      const sMin = configBound(c, "sigma_min") ?? sigmas[sigmas.length - 1];
-      const sMax = configBound(c, "sigma_max") ?? sigmas[0];
-      sigmas = karrasSigmas(sMin, sMax, numInferenceSteps);
-      timesteps = Array.from(sigmas, (s) => sigmaToT(s, logSigmas));
-    } else if (c.use_exponential_sigmas) {
-      const sMin = configBound(c, "sigma_min") ?? sigmas[sigmas.length - 1];
-      const sMax = configBound(c, "sigma_max") ?? sigmas[0];
-      sigmas = exponentialSigmas(sMin, sMax, numInferenceSteps);
-      timesteps = Array.from(sigmas, (s) => sigmaToTFromTensor(s, logSigmas));
-    }
+    this.karrasRun = run.converted;
+    const { sigmas, timesteps } = run;
     const base = Float32Array.from({ length: sigmas.length + 1 }, (_, i) => (i < sigmas.length ? sigmas[i] : 0));
     // [s0, s1, s1, s2, s2, ..., s_{n-1}, s_{n-1}, 0]
     const doubled: number[] = [base[0]];
@@ -93,11 +86,9 @@ export class HeunDiscreteScheduler extends SigmaScheduler {
   }
 
   step(modelOutput: Tensor, timestep: number, sample: Tensor): StepResult {
-    const mo = dataOf(modelOutput, "modelOutput");
-    let x = dataOf(sample, "sample");
-    if (mo.length !== x.length) throw new RangeError("HeunDiscreteScheduler.step: shapes differ");
-    this.initStepIndex(timestep);
-    const i = this.stepIndexValue as number;
+    const inputs = this.stepInputs(modelOutput, timestep, sample);
+    const { mo, i } = inputs;
+    let x = inputs.x;
     const first = this.stateInFirstOrder;
     const sigma = first ? this.sigmaTable[i] : this.sigmaTable[i - 1];
     const sigmaNext = first ? this.sigmaTable[i + 1] : this.sigmaTable[i];

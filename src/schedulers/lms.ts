@@ -1,36 +1,22 @@
 // LMSDiscreteScheduler (k-diffusion's linear multistep), Diffusers v0.31.0 semantics. The multistep
 // coefficients are integrals of Lagrange polynomials that upstream evaluates in float32 torch arithmetic
 // and integrates with scipy.integrate.quad; both are reproduced here.
+
+import { numpyLogF32Array } from "../math/compat/numpy-f32.js";
 import type { Tensor } from "../tensor/index.js";
-import { spacedTimestepsF32 } from "./common.js";
 import type { SchedulerSpec } from "./config.js";
-import { checkSigmaSwitches, configBound, exponentialSigmas, interpolatedSigmas } from "./euler.js";
-import { karrasSigmas, logF32, sigmaToT, sigmaToTFromTensor } from "./numpy.js";
-import {
-  betaSchedule,
-  bool,
-  float,
-  int,
-  oneOf,
-  PREDICTION_TYPES,
-  spacing,
-  trainedBetas,
-  unsupportedFlag,
-} from "./params.js";
+import { bool, int, oneOf, PREDICTION_TYPES, spacing, trainingNoiseParams, unsupportedFlag } from "./params.js";
 import { quadSingleRule } from "./quadpack.js";
 import type { StepOptions, StepResult } from "./scheduler.js";
 import { SigmaScheduler } from "./sigma-scheduler.js";
-import { dataOf, type F32, f32, fsqrt, wrap } from "./tensor-ops.js";
+import { alternativeSigmas, checkSigmaSwitches, interpolatedSigmas } from "./sigma-schedules.js";
+import { type F32, f32, wrap } from "./tensor-ops.js";
 
 export class LMSDiscreteScheduler extends SigmaScheduler {
   static readonly spec: SchedulerSpec = {
     className: "LMSDiscreteScheduler",
     params: {
-      num_train_timesteps: int(1000),
-      beta_start: float(0.0001),
-      beta_end: float(0.02),
-      beta_schedule: betaSchedule(),
-      trained_betas: trainedBetas,
+      ...trainingNoiseParams(),
       use_karras_sigmas: bool(false),
       use_exponential_sigmas: bool(false),
       use_beta_sigmas: unsupportedFlag(),
@@ -55,35 +41,19 @@ export class LMSDiscreteScheduler extends SigmaScheduler {
   }
 
   setTimesteps(numInferenceSteps: number): void {
-    const c = this.config;
-    this.checkSteps(numInferenceSteps);
-    this.numInferenceSteps = numInferenceSteps;
-    let timesteps = spacedTimestepsF32(
-      c.timestep_spacing as string,
-      c.num_train_timesteps as number,
+    const timesteps = this.startRun(numInferenceSteps);
+    const table = this.trainingSigmas();
+    const sigmas = interpolatedSigmas(table, timesteps);
+    // Upstream's LMS gives Karras the run's own sigma range, never the config's sigma_min / sigma_max.
+    const run = alternativeSigmas(
+      this.config,
+      { sigmas, timesteps },
+      numpyLogF32Array(table),
       numInferenceSteps,
-      c.steps_offset as number,
+      "run",
     );
-    const table = new Float32Array(this.alphasCumprod.length);
-    for (let i = 0; i < table.length; i++) table[i] = fsqrt(f32(1 - this.alphasCumprod[i]) / this.alphasCumprod[i]);
-    const logSigmas = logF32(table);
-    let sigmas: ArrayLike<number> = interpolatedSigmas(table, timesteps);
-    this.karrasRun = Boolean(c.use_karras_sigmas || c.use_exponential_sigmas);
-    if (c.use_karras_sigmas) {
-      sigmas = karrasSigmas(sigmas[sigmas.length - 1], sigmas[0], numInferenceSteps);
-      timesteps = Array.from(sigmas, (s) => sigmaToT(s, logSigmas));
-    } else if (c.use_exponential_sigmas) {
-      const sMin = configBound(c, "sigma_min") ?? sigmas[sigmas.length - 1];
-      const sMax = configBound(c, "sigma_max") ?? sigmas[0];
-      sigmas = exponentialSigmas(sMin, sMax, numInferenceSteps);
-      timesteps = Array.from(sigmas, (s) => sigmaToTFromTensor(s, logSigmas));
-    }
-    const all = new Float32Array(sigmas.length + 1);
-    all.set(Array.from(sigmas));
-    this.sigmaTable = all;
-    this.timesteps = timesteps;
-    this.stepIndexValue = null;
-    this.beginIndexValue = null;
+    this.karrasRun = run.converted;
+    this.setRun(run.sigmas, 0, run.timesteps);
     this.derivatives = [];
   }
 
@@ -103,11 +73,7 @@ export class LMSDiscreteScheduler extends SigmaScheduler {
   }
 
   step(modelOutput: Tensor, timestep: number, sample: Tensor, options: StepOptions = {}): StepResult {
-    const mo = dataOf(modelOutput, "modelOutput");
-    const x = dataOf(sample, "sample");
-    if (mo.length !== x.length) throw new RangeError("LMSDiscreteScheduler.step: shapes differ");
-    this.initStepIndex(timestep);
-    const i = this.stepIndexValue as number;
+    const { mo, x, i } = this.stepInputs(modelOutput, timestep, sample);
     const sigma = this.sigmaTable[i];
     const x0 = this.predictX0(this.config.prediction_type as string, sigma, x, mo);
     const derivative = new Float32Array(x.length);

@@ -21,3 +21,19 @@ export const betaSchedule = (allowed: readonly string[] = BETA_SCHEDULES): Param
 export const spacing = (d: string): ParamSpec => oneOf(d, TIMESTEP_SPACINGS);
 /** Sigma schedule switches that reprodiff does not reproduce: accepted only as false. */
 export const unsupportedFlag = (): ParamSpec => ({ type: "bool", default: false, allowed: ["false"] });
+
+/**
+ * The training-noise parameters every scheduler's signature opens with, in Diffusers' order: num_train_timesteps,
+ * beta_start, beta_end, beta_schedule, trained_betas.
+ */
+export const trainingNoiseParams = (
+  betaStart = 0.0001,
+  betaEnd = 0.02,
+  schedules: readonly string[] = BETA_SCHEDULES,
+): Record<string, ParamSpec> => ({
+  num_train_timesteps: int(1000),
+  beta_start: float(betaStart),
+  beta_end: float(betaEnd),
+  beta_schedule: betaSchedule(schedules),
+  trained_betas: trainedBetas,
+});

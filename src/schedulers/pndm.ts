@@ -1,9 +1,10 @@
 // PNDMScheduler (Liu et al. 2022): Runge-Kutta warm-up steps then linear multistep (PLMS), Diffusers
 // v0.31.0 semantics and float32 arithmetic. One "step" per model evaluation; `timesteps` lists them all.
+
+import { arange, linspace, roundHalfEven } from "../math/compat/numpy-f64.js";
 import type { Tensor } from "../tensor/index.js";
 import type { SchedulerSpec } from "./config.js";
-import { arange, linspace, roundHalfEven } from "./numpy.js";
-import { betaSchedule, bool, float, int, oneOf, spacing, trainedBetas } from "./params.js";
+import { bool, int, oneOf, spacing, trainingNoiseParams } from "./params.js";
 import { Scheduler, type StepResult } from "./scheduler.js";
 import { dataOf, type F32, f32, fdiv, fmul, fsqrt, fsub, wrap } from "./tensor-ops.js";
 
@@ -11,11 +12,7 @@ export class PNDMScheduler extends Scheduler {
   static readonly spec: SchedulerSpec = {
     className: "PNDMScheduler",
     params: {
-      num_train_timesteps: int(1000),
-      beta_start: float(0.0001),
-      beta_end: float(0.02),
-      beta_schedule: betaSchedule(),
-      trained_betas: trainedBetas,
+      ...trainingNoiseParams(),
       skip_prk_steps: bool(false),
       set_alpha_to_one: bool(false),
       prediction_type: oneOf("epsilon", ["epsilon", "v_prediction"]),

@@ -3,6 +3,7 @@
 import type { Generator } from "../rng/generator.js";
 import { randnTensor } from "../rng/randn-tensor.js";
 import { Tensor } from "../tensor/index.js";
+import { spacedTimesteps } from "./common.js";
 import {
   configToJsonString,
   rememberUsedDefaults,
@@ -11,7 +12,7 @@ import {
   type SchedulerSpec,
   splitForTarget,
 } from "./config.js";
-import { buildTables } from "./tables.js";
+import { buildTables, sigmasFromAlphasCumprod } from "./tables.js";
 import { dataOf, f32, fsqrt, wrap } from "./tensor-ops.js";
 
 export interface StepOptions {
@@ -209,6 +210,44 @@ export abstract class Scheduler {
           `num_train_timesteps ${limit}`,
       );
     }
+  }
+
+  /**
+   * Upstream's zero-terminal-SNR guard: with rescale_betas_zero_snr the last alphas_cumprod is 0, which would
+   * make the first sigma infinite, so it is set to 2^-24 ("close to 0 without being 0").
+   */
+  protected avoidInfiniteSigma(): boolean {
+    if (!this.config.rescale_betas_zero_snr) return false;
+    this.alphasCumprod[this.alphasCumprod.length - 1] = 1 / 16777216; // 2^-24
+    return true;
+  }
+
+  /** ((1 - alphas_cumprod) / alphas_cumprod) ** 0.5, float32, in training-step order. */
+  protected trainingSigmas(): Float32Array {
+    return sigmasFromAlphasCumprod(this.alphasCumprod);
+  }
+
+  /** The sigma appended after the run's last one: config final_sigmas_type "sigma_min" or "zero". */
+  protected finalSigma(): number {
+    if (this.config.final_sigmas_type !== "sigma_min") return 0;
+    const a = this.alphasCumprod[0];
+    return fsqrt(f32(1 - a) / a);
+  }
+
+  /**
+   * Validates the step count, records it and returns the run's timesteps in the configured spacing: integers
+   * (np.int64) by default, float32 for the sigma schedulers, which pass `spacedTimestepsF32`.
+   */
+  protected startRun(numInferenceSteps: number, space = spacedTimesteps): number[] {
+    const c = this.config;
+    this.checkSteps(numInferenceSteps);
+    this.numInferenceSteps = numInferenceSteps;
+    return space(
+      c.timestep_spacing as string,
+      c.num_train_timesteps as number,
+      numInferenceSteps,
+      c.steps_offset as number,
+    );
   }
 
   protected requireTimesteps(): void {

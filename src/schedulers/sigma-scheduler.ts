@@ -1,10 +1,10 @@
 // Shared behaviour of the k-diffusion style schedulers (Euler, Euler ancestral, LMS, Heun), which work on
 // x = x0 + sigma * noise: the model input is scaled by 1/sqrt(sigma^2 + 1) and the step index is tracked.
 import type { Tensor } from "../tensor/index.js";
-import { indexForTimestep } from "./common.js";
+import { indexForTimestep, spacedTimestepsF32, withFinalSigma } from "./common.js";
 import type { SchedulerSpec } from "./config.js";
 import { Scheduler } from "./scheduler.js";
-import { dataOf, f32, fadd, fmul, fsqrt, wrap } from "./tensor-ops.js";
+import { dataOf, type F32, f32, fadd, fmul, fsqrt, wrap } from "./tensor-ops.js";
 
 export abstract class SigmaScheduler extends Scheduler {
   /** float32 sigmas (one more than timesteps: the final sigma). */
@@ -13,12 +13,35 @@ export abstract class SigmaScheduler extends Scheduler {
   protected constructor(spec: SchedulerSpec, given: Readonly<Record<string, unknown>>) {
     super(spec, given);
     // Before setTimesteps upstream holds the full training table reversed, followed by 0.
-    const n = this.alphasCumprod.length;
-    this.sigmaTable = new Float32Array(n + 1);
-    for (let i = 0; i < n; i++) {
-      const a = this.alphasCumprod[n - 1 - i];
-      this.sigmaTable[i] = fsqrt(f32(1 - a) / a);
+    this.sigmaTable = new Float32Array(this.alphasCumprod.length + 1);
+    this.sigmaTable.set(this.trainingSigmas().reverse());
+  }
+
+  /** Validates the step count, records it and returns the float32 timesteps of the configured spacing. */
+  protected override startRun(numInferenceSteps: number): number[] {
+    return super.startRun(numInferenceSteps, spacedTimestepsF32);
+  }
+
+  /** Installs a run's sigmas (float32, then `last`) and timesteps, and forgets the step index. */
+  protected setRun(sigmas: ArrayLike<number>, last: number, timesteps: number[]): void {
+    this.sigmaTable = withFinalSigma(sigmas, last);
+    this.timesteps = timesteps;
+    this.stepIndexValue = null;
+    this.beginIndexValue = null;
+  }
+
+  /** step()'s common start: both tensors as float32 data of one size, and the step index for `timestep`. */
+  protected stepInputs(modelOutput: Tensor, timestep: number, sample: Tensor): { mo: F32; x: F32; i: number } {
+    const mo = dataOf(modelOutput, "modelOutput");
+    const x = dataOf(sample, "sample");
+    if (mo.length !== x.length) {
+      throw new RangeError(
+        `${this.className}.step: modelOutput shape [${modelOutput.shape.join(", ")}] and sample shape ` +
+          `[${sample.shape.join(", ")}] differ`,
+      );
     }
+    this.initStepIndex(timestep);
+    return { mo, x, i: this.stepIndexValue as number };
   }
 
   override get sigmas(): number[] {

@@ -1,81 +1,10 @@
 // The training-noise tables (betas, alphas_cumprod) built exactly as Diffusers builds them with torch on the
 // CPU: float32 torch.linspace (AVX2 kernel, see torchLinspaceF32), cumprod accumulated in float64 and stored
 // as float32 per element, and the cosine schedule evaluated in Python float64.
+
+import { cumprodF32, torchLinspaceF32 } from "../math/compat/torch-f32.js";
 import { cos, exp } from "../math/index.js";
 import { f32, fsqrt } from "./tensor-ops.js";
-
-const F32_BUF = new Float32Array(1);
-const U32_BUF = new Uint32Array(F32_BUF.buffer);
-
-function nextAfterF32(x: number, up: boolean): number {
-  F32_BUF[0] = x;
-  if (x === 0) {
-    U32_BUF[0] = 1;
-    return up ? F32_BUF[0] : -F32_BUF[0];
-  }
-  if (x > 0 === up) U32_BUF[0] += 1;
-  else U32_BUF[0] -= 1;
-  return F32_BUF[0];
-}
-
-/**
- * float32(p + c) for a float64 product p that is exact and a float32 c: the result of a fused multiply-add
- * on float32 operands. The float64 sum may be inexact, so a tie at float32 precision is broken with the
- * rounding error of that sum (avoids double rounding).
- */
-export function fmaF32(a: number, b: number, c: number): number {
-  const p = a * b; // a float32 times an integer below 2^29: exact in float64
-  const s = p + c;
-  const bb = s - p;
-  const err = p - (s - bb) + (c - bb);
-  const r = f32(s);
-  if (err === 0 || r === s) return r;
-  const other = nextAfterF32(r, s > r);
-  if (Math.abs(other - s) !== Math.abs(s - r)) return r;
-  // s sits exactly between two float32 values; the true sum lies on the side of err.
-  return err > 0 === other > r ? other : r;
-}
-
-/**
- * torch.linspace(start, end, steps, dtype=float32) as the AVX2 CPU kernel of PyTorch 1.13 computes it:
- * start/end rounded to float32, step = (end - start) / (steps - 1) in float32; the first half counts up from
- * start, the second half down from end. Blocks of 8 start from a fused base (start + step * idx) and add
- * k * step without fusion; the tail after the last full 16-element chunk is computed element by element.
- */
-export function torchLinspaceF32(start: number, end: number, steps: number): Float32Array {
-  const out = new Float32Array(steps);
-  if (steps === 0) return out;
-  if (steps === 1) {
-    out[0] = f32(start);
-    return out;
-  }
-  const s = f32(start);
-  const e = f32(end);
-  const step = f32(f32(e - s) / (steps - 1));
-  const halfway = Math.floor(steps / 2);
-  const scalarAt = (idx: number): number => (idx < halfway ? fmaF32(step, idx, s) : fmaF32(-step, steps - idx - 1, e));
-  let i = 0;
-  for (; i + 16 <= steps; i += 16) {
-    for (let block = 0; block < 2; block++) {
-      const idx = i + block * 8;
-      const base = scalarAt(idx);
-      for (let k = 0; k < 8; k++) out[idx + k] = f32(base + f32(k * step));
-    }
-  }
-  for (; i < steps; i++) out[i] = scalarAt(i);
-  return out;
-}
-
-/** torch.cumprod on the CPU: the running product is a double, each output is rounded to float32. */
-export function cumprodF32(values: Float32Array): Float32Array {
-  const out = new Float32Array(values.length);
-  let acc = 1;
-  for (let i = 0; i < values.length; i++) {
-    acc *= values[i];
-    out[i] = acc;
-  }
-  return out;
-}
 
 /** Diffusers' betas_for_alpha_bar: Python float64 math, then torch.tensor(..., dtype=float32). */
 export function betasForAlphaBar(num: number, transform: "cosine" | "exp", maxBeta = 0.999): Float32Array {

@@ -1,12 +1,11 @@
 // UniPCMultistepScheduler (Zhao et al. 2023): UniP predictor + UniC corrector with B(h) = h (bh1) or
 // e^h - 1 (bh2), Diffusers v0.31.0 semantics and float32 arithmetic.
+
+import { sleefExpm1f } from "../math/compat/sleef-f32.js";
 import type { Tensor } from "../tensor/index.js";
-import { spacedTimesteps, thresholdSample } from "./common.js";
 import type { SchedulerSpec } from "./config.js";
 import { alphaSigma, MultistepScheduler } from "./multistep-base.js";
-import { interp, karrasSigmas, logF32, roundHalfEven, sigmaToT } from "./numpy.js";
 import {
-  betaSchedule,
   bool,
   FINAL_SIGMAS_TYPES,
   float,
@@ -14,23 +13,18 @@ import {
   oneOf,
   PREDICTION_TYPES,
   spacing,
-  trainedBetas,
+  trainingNoiseParams,
   unsupportedFlag,
 } from "./params.js";
 import type { StepResult } from "./scheduler.js";
 import { solveF32 } from "./small-solve.js";
-import { dataOf, type F32, f32, fdiv, fmul, fsqrt, fsub, wrap } from "./tensor-ops.js";
-import { expm1F32 } from "./transcendental.js";
+import { dataOf, type F32, f32, fdiv, fmul, fsub, wrap } from "./tensor-ops.js";
 
 export class UniPCMultistepScheduler extends MultistepScheduler {
   static readonly spec: SchedulerSpec = {
     className: "UniPCMultistepScheduler",
     params: {
-      num_train_timesteps: int(1000),
-      beta_start: float(0.0001),
-      beta_end: float(0.02),
-      beta_schedule: betaSchedule(),
-      trained_betas: trainedBetas,
+      ...trainingNoiseParams(),
       solver_order: int(2),
       prediction_type: oneOf("epsilon", PREDICTION_TYPES),
       thresholding: bool(false),
@@ -51,8 +45,6 @@ export class UniPCMultistepScheduler extends MultistepScheduler {
     },
   };
   readonly order = 1;
-  private modelOutputs: Array<F32 | null> = [];
-  private lowerOrderNums = 0;
   private lastSample: F32 | null = null;
   private thisOrder = 1;
 
@@ -70,68 +62,15 @@ export class UniPCMultistepScheduler extends MultistepScheduler {
   }
 
   setTimesteps(numInferenceSteps: number): void {
-    const c = this.config;
-    const numTrain = c.num_train_timesteps as number;
-    this.checkSteps(numInferenceSteps);
-    let timesteps = spacedTimesteps(
-      c.timestep_spacing as string,
-      numTrain,
-      numInferenceSteps,
-      c.steps_offset as number,
-      {
-        extra: c.timestep_spacing === "trailing" ? 0 : 1,
-      },
-    );
-    const table = this.trainingSigmas();
-    let all: Float32Array;
-    if (c.use_karras_sigmas) {
-      const logSigmas = logF32(table);
-      const flipped = Float64Array.from(table).reverse();
-      const sigmas = karrasSigmas(flipped[flipped.length - 1], flipped[0], numInferenceSteps);
-      timesteps = Array.from(sigmas, (s) => roundHalfEven(sigmaToT(s, logSigmas)));
-      all = new Float32Array(sigmas.length + 1);
-      all.set(sigmas);
-      all[sigmas.length] = c.final_sigmas_type === "sigma_min" ? sigmas[sigmas.length - 1] : 0;
-    } else {
-      const sigmas = interp(
-        timesteps,
-        Float64Array.from(table, (_, i) => i),
-        table,
-      );
-      all = new Float32Array(sigmas.length + 1);
-      all.set(sigmas);
-      all[sigmas.length] =
-        c.final_sigmas_type === "sigma_min" ? fsqrt(f32(1 - this.alphasCumprod[0]) / this.alphasCumprod[0]) : 0;
-    }
-    this.sigmaTable = all;
-    this.timesteps = timesteps;
-    this.numInferenceSteps = timesteps.length;
-    this.modelOutputs = new Array(c.solver_order as number).fill(null);
-    this.lowerOrderNums = 0;
+    const run = this.runSchedule(numInferenceSteps);
+    // Upstream's UniPC ends a Karras run with sigma_min at the last Karras sigma, not the training table's.
+    const sigmaMinLast = run.karras && this.config.final_sigmas_type === "sigma_min";
+    this.setRun(run.sigmas, sigmaMinLast ? run.sigmas[run.sigmas.length - 1] : this.finalSigma(), run.timesteps);
     this.lastSample = null;
-    this.stepIndexValue = null;
-    this.beginIndexValue = null;
   }
 
   private convertModelOutput(mo: F32, x: F32, shape: readonly number[]): F32 {
-    const c = this.config;
-    const n = x.length;
-    const { alpha, sigma } = alphaSigma(this.sigmaTable[this.stepIndexValue as number]);
-    const prediction = c.prediction_type as string;
-    const out = new Float32Array(n);
-    if (c.predict_x0) {
-      if (prediction === "epsilon") for (let i = 0; i < n; i++) out[i] = f32(x[i] - f32(sigma * mo[i])) / alpha;
-      else if (prediction === "sample") out.set(mo);
-      else for (let i = 0; i < n; i++) out[i] = f32(alpha * x[i]) - f32(sigma * mo[i]);
-      if (c.thresholding) {
-        return thresholdSample(out, shape, c.dynamic_thresholding_ratio as number, c.sample_max_value as number);
-      }
-      return out;
-    }
-    if (prediction === "epsilon") out.set(mo);
-    else if (prediction === "sample") for (let i = 0; i < n; i++) out[i] = f32(x[i] - f32(alpha * mo[i])) / sigma;
-    else for (let i = 0; i < n; i++) out[i] = f32(alpha * mo[i]) + f32(sigma * x[i]);
-    return out;
+    return this.config.predict_x0 ? this.dataPrediction(mo, x, shape) : this.noisePrediction(mo, x);
   }
 
   /**
@@ -161,10 +100,10 @@ export class UniPCMultistepScheduler extends MultistepScheduler {
     }
     rks.push(1);
     const hh = this.config.predict_x0 ? -h : h;
-    const hPhi1 = expm1F32(hh);
+    const hPhi1 = sleefExpm1f(hh);
     let hPhiK = fsub(fdiv(hPhi1, hh), 1);
     let factorial = 1;
-    const bH = this.config.solver_type === "bh1" ? hh : expm1F32(hh);
+    const bH = this.config.solver_type === "bh1" ? hh : sleefExpm1f(hh);
     const b: number[] = [];
     for (let i = 1; i <= order; i++) {
       b.push(fdiv(fmul(hPhiK, factorial), bH));
@@ -181,6 +120,19 @@ export class UniPCMultistepScheduler extends MultistepScheduler {
     );
   }
 
+  /** D1_k = (m_{-k} - m_0) / r_k for k = 1 .. order-1, from the most recent model outputs (float32). */
+  private scaledDifferences(m0: F32, rks: readonly number[], order: number, n: number): F32[] {
+    const outs = this.modelOutputs;
+    const d1s: F32[] = [];
+    for (let k = 1; k < order; k++) {
+      const mi = outs[outs.length - (k + 1)] as F32;
+      const d = new Float32Array(n);
+      for (let j = 0; j < n; j++) d[j] = f32(mi[j] - m0[j]) / rks[k - 1];
+      d1s.push(d);
+    }
+    return d1s;
+  }
+
   private predictor(x: F32, order: number): F32 {
     const i = this.stepIndexValue as number;
     const outs = this.modelOutputs;
@@ -192,13 +144,7 @@ export class UniPCMultistepScheduler extends MultistepScheduler {
       (k) => i - k,
     );
     const n = x.length;
-    const d1s: F32[] = [];
-    for (let k = 1; k < order; k++) {
-      const mi = outs[outs.length - (k + 1)] as F32;
-      const d = new Float32Array(n);
-      for (let j = 0; j < n; j++) d[j] = f32(mi[j] - m0[j]) / rks[k - 1];
-      d1s.push(d);
-    }
+    const d1s = this.scaledDifferences(m0, rks, order, n);
     let rhos: number[] = [];
     if (d1s.length > 0) {
       // R[:-1, :-1] is a non-contiguous view upstream, which changes how torch solves it.
@@ -232,13 +178,7 @@ export class UniPCMultistepScheduler extends MultistepScheduler {
       (k) => i - (k + 1),
     );
     const n = lastSample.length;
-    const d1s: F32[] = [];
-    for (let k = 1; k < order; k++) {
-      const mi = outs[outs.length - (k + 1)] as F32;
-      const d = new Float32Array(n);
-      for (let j = 0; j < n; j++) d[j] = f32(mi[j] - m0[j]) / rks[k - 1];
-      d1s.push(d);
-    }
+    const d1s = this.scaledDifferences(m0, rks, order, n);
     const rhos = order === 1 ? [0.5] : solveF32(UniPCMultistepScheduler.powerMatrix(rks, order), b);
     const predictX0 = Boolean(this.config.predict_x0);
     const a = predictX0 ? fdiv(t.sigma, s0.sigma) : fdiv(t.alpha, s0.alpha);
@@ -269,8 +209,7 @@ export class UniPCMultistepScheduler extends MultistepScheduler {
     const converted = this.convertModelOutput(mo, x, sample.shape);
     if (useCorrector) x = this.corrector(converted, this.lastSample as F32, this.thisOrder);
     const order = c.solver_order as number;
-    for (let i = 0; i < order - 1; i++) this.modelOutputs[i] = this.modelOutputs[i + 1];
-    this.modelOutputs[order - 1] = converted;
+    this.pushModelOutput(converted);
     const wanted = c.lower_order_final ? Math.min(order, this.timesteps.length - idx) : order;
     this.thisOrder = Math.min(wanted, this.lowerOrderNums + 1);
     if (this.thisOrder < 1) throw new Error("UniPCMultistepScheduler: step() called past the end of the schedule");

@@ -2,8 +2,9 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { referenceBackend as ref, timestepFrequencies } from "../../src/engine/reference/index.js";
-import { fmaf32, torchExpf32 } from "../../src/engine/reference/torch-expf.js";
 import { SafetensorsBuffer } from "../../src/io/safetensors.js";
+import { fmaF32 } from "../../src/math/compat/fma.js";
+import { sleefExpf } from "../../src/math/compat/sleef-f32.js";
 import { loadJsonFixture, sharedPath } from "../helpers/fixtures.js";
 import { mulberry32 } from "./reference-helpers.js";
 
@@ -43,12 +44,12 @@ test("timestepEmbedding matches Diffusers' get_timestep_embedding on torch 1.13.
   }
 });
 
-test("torchExpf32 reproduces torch.exp on float32 bit for bit (fixture)", () => {
+test("sleefExpf reproduces torch.exp on float32 bit for bit (fixture)", () => {
   const { exp } = loadJsonFixture<{ exp: { x: number[]; y: number[] } }>("engine", "torch-reference.json");
-  for (let i = 0; i < exp.x.length; i++) assert.equal(torchExpf32(exp.x[i]), exp.y[i], `exp(${exp.x[i]})`);
+  for (let i = 0; i < exp.x.length; i++) assert.equal(sleefExpf(exp.x[i]), exp.y[i], `exp(${exp.x[i]})`);
 });
 
-test("fmaf32 rounds a·b + c once (checked against exact BigInt arithmetic, ties included)", () => {
+test("fmaF32 rounds a·b + c once (checked against exact BigInt arithmetic, ties included)", () => {
   const rand = mulberry32(77);
   const cases: [number, number, number][] = [];
   for (let i = 0; i < 3000; i++) {
@@ -61,7 +62,7 @@ test("fmaf32 rounds a·b + c once (checked against exact BigInt arithmetic, ties
   // Exact ties: (1 + 2^-23)·(1 + 2^-24·k) patterns and 1 + 2^-24 ± tiny.
   cases.push([1, 1, 2 ** -24], [1 + 2 ** -23, 1 + 2 ** -23, 2 ** -24], [1 + 2 ** -12, 1 + 2 ** -12, -(2 ** -24)]);
   cases.push([Math.fround(1 + 2 ** -12), Math.fround(1 - 2 ** -12), 2 ** -24], [3, 2 ** -25, 1]);
-  for (const [a, b, c] of cases) assert.equal(fmaf32(a, b, c), exactFma32(a, b, c), `fma(${a}, ${b}, ${c})`);
+  for (const [a, b, c] of cases) assert.equal(fmaF32(a, b, c), exactFma32(a, b, c), `fma(${a}, ${b}, ${c})`);
 });
 
 /** Correctly rounded float32 of a·b + c via exact scaled BigInt arithmetic. */
@@ -93,7 +94,7 @@ test("timestepEmbedding: frequency rounding points and input validation", () => 
   // exponent_i = f32(f32(−ln 10000)·i) / 3 in float32, then torch's float32 exp.
   const f = timestepFrequencies(4, 1, 10000);
   const exponents = [0, 1, 2, 3].map((i) => Math.fround(Math.fround(Math.fround(-9.210340371976184) * i) / 3));
-  assert.deepEqual(Array.from(f), exponents.map(torchExpf32));
+  assert.deepEqual(Array.from(f), exponents.map(sleefExpf));
   assert.equal(f[1], 0.04641588777303696); // torch's value; the correctly rounded float32 is 0.046415891498327255
   assert.throws(
     () => ref.timestepEmbedding([1, 2] as never, 8, { flipSinToCos: true, downscaleFreqShift: 1 }),

@@ -8,7 +8,7 @@ import {
   cephesSincosf,
   normalFill16F32Reference,
   normalFillBlocksF32,
-} from "../../src/rng/libm/cephes-f32.js";
+} from "../../src/math/compat/cephes-f32.js";
 
 const STRIDE = process.env.RNG_EXHAUSTIVE === "1" ? 1 : 61;
 

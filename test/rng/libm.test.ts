@@ -2,10 +2,9 @@
 // chosen mostly where glibc is not correctly rounded, and the float32 FMA helper against BigInt.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { fma32 } from "../../src/rng/libm/fma32.js";
-import { fma } from "../../src/rng/libm/fma64.js";
-import { glibcLog } from "../../src/rng/libm/glibc-log.js";
-import { glibcCos, glibcSin } from "../../src/rng/libm/glibc-sincos.js";
+import { fma, fmaF32 } from "../../src/math/compat/fma.js";
+import { glibcLog } from "../../src/math/compat/glibc-log.js";
+import { glibcCos, glibcSin } from "../../src/math/compat/glibc-sincos.js";
 import { golden } from "./helpers.js";
 
 for (const [name, fn] of [
@@ -86,14 +85,14 @@ test("fma (double) equals the exactly rounded a*b + c, including near-ties", () 
   assert.notEqual(fma(a, b, -1), a * b - 1);
 });
 
-test("fma32 equals the exactly rounded float32 a*b + c, including double-rounding midpoints", () => {
+test("fmaF32 equals the exactly rounded float32 a*b + c, including double-rounding midpoints", () => {
   const f = Math.fround;
   // exact = 1 + 2^-24 + 2^-70: the double sum rounds to the float32 midpoint 1 + 2^-24, which then
   // ties to even (1), while the exact value lies above the midpoint (1 + 2^-23).
   const a = f(-(1 + 2 ** -23));
   const b = f(2 ** -24 - 2 ** -47);
   const c = f(1 + 2 ** -23);
-  assert.equal(fma32(a, b, c), f(1 + 2 ** -23));
+  assert.equal(fmaF32(a, b, c), f(1 + 2 ** -23));
   assert.equal(f(a * b + c), 1, "the naive emulation double-rounds here");
   let state = 99;
   const next = () => {
@@ -104,6 +103,6 @@ test("fma32 equals the exactly rounded float32 a*b + c, including double-roundin
     const x = f((next() - 0.5) * 8);
     const y = f((next() - 0.5) * 8);
     const z = f((next() - 0.5) * 2 ** Math.floor(next() * 30 - 15));
-    assert.equal(fma32(x, y, z), f(exactFma(x, y, z)), `fma32(${x}, ${y}, ${z})`);
+    assert.equal(fmaF32(x, y, z), f(exactFma(x, y, z)), `fmaF32(${x}, ${y}, ${z})`);
   }
 });

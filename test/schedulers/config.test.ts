@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { arange, linspace, roundHalfEven } from "../../src/math/compat/numpy-f64.js";
 import { Generator } from "../../src/rng/generator.js";
 import { randnTensor } from "../../src/rng/randn-tensor.js";
 import { parseConfigJson, pythonFloatRepr } from "../../src/schedulers/config.js";
@@ -8,7 +9,6 @@ import { DDPMScheduler } from "../../src/schedulers/ddpm.js";
 import { DPMSolverMultistepScheduler } from "../../src/schedulers/dpm-solver-multistep.js";
 import { EulerDiscreteScheduler } from "../../src/schedulers/euler.js";
 import { EulerAncestralDiscreteScheduler } from "../../src/schedulers/euler-ancestral.js";
-import { arange, linspace, roundHalfEven } from "../../src/schedulers/numpy.js";
 import { PNDMScheduler } from "../../src/schedulers/pndm.js";
 import {
   SCHEDULER_ALIASES,

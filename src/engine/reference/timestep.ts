@@ -1,16 +1,16 @@
 // Sinusoidal timestep embedding, NUMERICS.md §R10. Diffusers' get_timestep_embedding evaluates in float32:
 //   exponent_i = f32(f32(−log(maxPeriod)) · i) / f32(halfDim − downscaleFreqShift)   (each rounded to f32)
-//   freq_i     = torch's float32 exp(exponent_i) (SLEEF expf_u10 with FMA, emulated exactly: torch-expf.ts)
+//   freq_i     = torch's float32 exp(exponent_i) (SLEEF expf_u10 with FMA, emulated exactly: math/compat/sleef-f32.ts)
 //   arg        = f32(f32(t · freq_i) · f32(scale))
 // We reproduce those rounding points, then take sin/cos of the float32 argument in float64 (src/math)
 // and round once. Output rows are [sin | cos] ([cos | sin] when flipSinToCos), zero-padded when dim is odd.
 
+import { sleefExpf } from "../../math/compat/sleef-f32.js";
 import { log } from "../../math/log.js";
 import { cos, sin } from "../../math/trig.js";
 import { Tensor } from "../../tensor/tensor.js";
 import type { F32, TimestepEmbeddingOptions } from "../backend.js";
 import { describe, expectFiniteNumber, expectPositiveInt } from "./check.js";
-import { torchExpf32 } from "./torch-expf.js";
 
 const fround = Math.fround;
 
@@ -19,7 +19,7 @@ export function timestepFrequencies(halfDim: number, downscaleFreqShift: number,
   const freqs = new Float32Array(halfDim);
   const logPeriod = fround(-log(maxPeriod));
   const denominator = fround(halfDim - downscaleFreqShift);
-  for (let i = 0; i < halfDim; i++) freqs[i] = torchExpf32(fround(fround(logPeriod * i) / denominator));
+  for (let i = 0; i < halfDim; i++) freqs[i] = sleefExpf(fround(fround(logPeriod * i) / denominator));
   return freqs;
 }
 

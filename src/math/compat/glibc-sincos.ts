@@ -9,7 +9,8 @@
  * Valid for |x| < 105414350 (torch passes angles in [0, 2π)); larger arguments need glibc's
  * multi-precision reduction, which is not reproduced, and throw.
  */
-import { fma } from "./fma64.js";
+import { pow2 } from "../bits.js";
+import { fma } from "./fma.js";
 import { SINCOS_TABLE } from "./glibc-sincos-data.js";
 
 const S1 = -0.16666666666666666;
@@ -33,8 +34,8 @@ const HPINV = 0.6366197723675814; // 2/π
 const TOINT = 6755399441055744; // 1.5 · 2^52: adding it rounds to an integer
 
 /** Threshold constants from the high words glibc compares against. */
-const TINY_SIN = 2 ** -26; // 0x3e500000
-const TINY_COS = 2 ** -27; // 0x3e400000
+const TINY_SIN = pow2(-26); // 0x3e500000
+const TINY_COS = pow2(-27); // 0x3e400000
 const SMALL = 0.85546875; // 0x3feb6000
 const MEDIUM = 2.4262638092041016; // high word 0x400368fd
 const LARGE = 105414336; // high word 0x419921fb

@@ -9,13 +9,14 @@
  * Only finite x > 0 in the normal range is needed (torch passes 1 - u, u ∈ [0, 1)); other inputs
  * get the IEEE answers without glibc's errno side effects.
  */
-import { fma } from "./fma64.js";
+import { pow2 } from "../bits.js";
+import { fma } from "./fma.js";
 import { LOG_POLY, LOG_POLY1, LOG_TABLE } from "./glibc-log-data.js";
 
 const LN2_HI = 0.6931471805598903;
 const LN2_LO = 5.497923018708371e-14;
 const TWO_POW_27 = 134217728;
-const TWO_POW_52 = 2 ** 52;
+const TWO_POW_52 = pow2(52);
 
 const f64Box = new Float64Array(1);
 const u32Box = new Uint32Array(f64Box.buffer);

@@ -4,7 +4,7 @@
 // scalar math (DPM-Solver's and UniPC's lambdas and exponentials) goes through these functions, so they are
 // re-implemented here operation for operation: float32 arithmetic with SLEEF's fused multiply-adds and
 // double-float (pair of float32) steps. Only IEEE-exact operations are used.
-import { fmaF32 } from "./tables.js";
+import { fmaF32 } from "./fma.js";
 
 const f32 = Math.fround;
 const fma = fmaF32;

@@ -4,11 +4,11 @@
  * That kernel evaluates log and sin/cos with the Cephes-derived polynomials of avx_mathfun
  * (`log256_ps`, `sincos256_ps`) in float32, and the GCC build of the Linux wheels fuses a fixed set
  * of its multiply/adds into FMA. Every step below is one float32 operation (`Math.fround` after
- * each double op, exact for a single +,-,*,sqrt of floats) or one fused step (`fma32`), in the order
+ * each double op, exact for a single +,-,*,sqrt of floats) or one fused step (`fmaF32`), in the order
  * and with the fusion that reproduce the compiled kernel (found empirically against torch 1.13.1's
  * output; the fixtures in test/fixtures/rng pin it down).
  */
-import { fma32 } from "./fma32.js";
+import { fmaF32 } from "./fma.js";
 
 const fround = Math.fround;
 
@@ -61,19 +61,19 @@ export function cephesLogf(x: number): number {
     xx = m - 1; // exact (Sterbenz)
   }
   const z = fround(xx * xx);
-  let y = fma32(LOG_P0, xx, LOG_P1);
-  y = fma32(y, xx, LOG_P2);
-  y = fma32(y, xx, LOG_P3);
-  y = fma32(y, xx, LOG_P4);
-  y = fma32(y, xx, LOG_P5);
-  y = fma32(y, xx, LOG_P6);
-  y = fma32(y, xx, LOG_P7);
-  y = fma32(y, xx, LOG_P8);
+  let y = fmaF32(LOG_P0, xx, LOG_P1);
+  y = fmaF32(y, xx, LOG_P2);
+  y = fmaF32(y, xx, LOG_P3);
+  y = fmaF32(y, xx, LOG_P4);
+  y = fmaF32(y, xx, LOG_P5);
+  y = fmaF32(y, xx, LOG_P6);
+  y = fmaF32(y, xx, LOG_P7);
+  y = fmaF32(y, xx, LOG_P8);
   y = fround(y * xx);
-  y = fma32(y, z, fround(e * LOG_Q1));
-  y = fma32(z, -0.5, y);
+  y = fmaF32(y, z, fround(e * LOG_Q1));
+  y = fmaF32(z, -0.5, y);
   xx = fround(xx + y);
-  return fma32(e, LOG_Q2, xx);
+  return fmaF32(e, LOG_Q2, xx);
 }
 
 /**
@@ -86,21 +86,21 @@ export function cephesSincosf(x: number, out: Float64Array): void {
   let j = Math.trunc(fround(ax * FOPI));
   j = (j + 1) & ~1;
   const y = j; // small integer: exact in float32
-  let xr = fma32(y, MINUS_DP1, ax);
-  xr = fma32(y, MINUS_DP2, xr);
-  xr = fma32(y, MINUS_DP3, xr);
+  let xr = fmaF32(y, MINUS_DP1, ax);
+  xr = fmaF32(y, MINUS_DP2, xr);
+  xr = fmaF32(y, MINUS_DP3, xr);
   const z = fround(xr * xr);
 
-  let yc = fma32(COS_P0, z, COS_P1);
-  yc = fma32(yc, z, COS_P2);
+  let yc = fmaF32(COS_P0, z, COS_P1);
+  yc = fmaF32(yc, z, COS_P2);
   yc = fround(yc * z);
-  yc = fma32(yc, z, -fround(z * 0.5));
+  yc = fmaF32(yc, z, -fround(z * 0.5));
   yc = fround(yc + 1);
 
-  let ys = fma32(SIN_P0, z, SIN_P1);
-  ys = fma32(ys, z, SIN_P2);
+  let ys = fmaF32(SIN_P0, z, SIN_P1);
+  ys = fmaF32(ys, z, SIN_P2);
   ys = fround(ys * z);
-  ys = fma32(ys, xr, xr);
+  ys = fmaF32(ys, xr, xr);
 
   let s: number;
   let c: number;
@@ -124,7 +124,7 @@ export function cephesSincosf(x: number, out: Float64Array): void {
  *
  * The arithmetic of `cephesLogf` / `cephesSincosf` inlined by hand (engines do not inline two dozen
  * calls per value, and a call returning a double allocates), with each fused step written as
- * `fround(a*b + c)`. That form can in general round twice (see `fma32`), but the kernel's inputs
+ * `fround(a*b + c)`. That form can in general round twice (see `fmaF32`), but the kernel's inputs
  * are only 2^24 possible values each (1 - u and float32(2π)·u for u = k·2^-24), and an exhaustive
  * run over all of them found no input where it differs from the exact fused step;
  * test/rng/cephes.test.ts repeats that comparison (sampled by default, all 2^24 with
