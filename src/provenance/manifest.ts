@@ -49,9 +49,9 @@ export interface ManifestCase {
   pipeline?: string;
   /** Scheduler alias or class swapped in from the model's config (e.g. "ddim", "euler"). */
   scheduler?: string;
-  /** One generator for the batch... */
+  /** One generator for the batch (default "0")... */
   seed?: string;
-  /** ...or one per image. Neither: the default generator, seeded with 0 before the case. */
+  /** ...or one generator per image. */
   seeds?: string[];
   /** Arguments of `generate()` (outputType is always "np"). */
   args: Record<string, unknown>;
