@@ -57,3 +57,4 @@ export * from "./rng/index.js";
 export * from "./schedulers/index.js";
 export * from "./tensor/index.js";
 export * as testing from "./testing/index.js";
+export * from "./text/index.js";

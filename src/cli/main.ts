@@ -11,6 +11,7 @@ import { type GenerateCommandOptions, runGenerate, UsageError } from "./generate
 import { type InspectOptions, runInspect } from "./inspect.js";
 import { type RecordCommandOptions, runRecord } from "./record.js";
 import { type ReplayCommandOptions, runReplay } from "./replay.js";
+import { runStableDiffusion, type StableDiffusionCommandOptions, stableDiffusionOptions } from "./stable-diffusion.js";
 import { runVerify, type VerifyCommandOptions } from "./verify.js";
 
 // The main job: Diffusers' own seed-0 DDIM samples of the bundled model (16 digits, 50 steps), as PNGs
@@ -85,8 +86,17 @@ function buildProgram(): Command {
     .addOption(new Option("--offline", "never use the network (like HF_HUB_OFFLINE=1)"))
     .addOption(new Option("--token <token>", "Hub token (default: HF_TOKEN)"))
     .addOption(new Option("-q, --quiet", "print nothing but errors"))
-    .action(async (model: string | undefined, opts: GenerateCommandOptions) => {
-      const outcome = await runGenerate(model, opts);
+    .action(async (model: string | undefined, opts: GenerateCommandOptions, cmd: Command) => {
+      const sd = opts as GenerateCommandOptions & Partial<StableDiffusionCommandOptions>;
+      // --prompt selects Stable Diffusion, which keeps the repository's scheduler unless --scheduler is given.
+      const outcome =
+        sd.prompt !== undefined
+          ? await runStableDiffusion(model, {
+              ...sd,
+              prompt: sd.prompt,
+              scheduler: cmd.getOptionValueSource("scheduler") === "default" ? undefined : sd.scheduler,
+            })
+          : await runGenerate(model, opts);
       if (!opts.quiet) {
         for (const f of outcome.files) process.stdout.write(`${f}\n`);
         const e = outcome.info.engine;
@@ -96,6 +106,9 @@ function buildProgram(): Command {
         );
       }
     });
+
+  const generate = program.commands.find((c) => c.name() === "generate");
+  for (const option of stableDiffusionOptions()) generate?.addOption(option);
 
   program
     .command("inspect")

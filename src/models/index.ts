@@ -11,6 +11,12 @@ export {
 } from "./blocks.js";
 export { ClassEmbedding, type ClassLabels } from "./class-embedding.js";
 export {
+  CLIP_TEXT_CONFIG_SCHEMA,
+  type CLIPTextForwardOptions,
+  CLIPTextModel,
+  type CLIPTextModelOutput,
+} from "./clip-text-model.js";
+export {
   type ConfigSchema,
   type ConfigValue,
   configToJson,

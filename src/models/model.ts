@@ -64,7 +64,9 @@ export async function resolveFolder(
   options: PretrainedOptions = {},
 ): Promise<ModelFolder> {
   if (typeof location !== "string") return location;
-  const { openLocation } = await import("./folder.node.js");
+  // A computed specifier keeps browser bundlers from following this import into the file system and Hub code.
+  const nodeFolder = "./folder.node.js";
+  const { openLocation } = (await import(/* @vite-ignore */ nodeFolder)) as typeof import("./folder.node.js");
   return openLocation(location, options);
 }
 

@@ -8,6 +8,15 @@ export { type GridOptions, imageGrid, PipelineImage } from "./image.js";
 export { type ModelIndex, parseModelIndex } from "./loading.js";
 export { DiffusionPipeline, type PipelineClass, registeredPipelines, registerPipeline } from "./pipeline.js";
 export { numpyToImages, toNumpyImages } from "./postprocess.js";
+export {
+  type StableDiffusionComponents,
+  type StableDiffusionGenerateOptions,
+  type StableDiffusionGenerationInfo,
+  type StableDiffusionImages,
+  type StableDiffusionOutputType,
+  StableDiffusionPipeline,
+  type StableDiffusionResult,
+} from "./stable-diffusion.js";
 export type {
   FromPretrainedOptions,
   GenerateOptions,

@@ -3,6 +3,12 @@ import { schedulerFromConfig } from "../schedulers/index.js";
 import type { SchedulerLike, UNetLike } from "./components.js";
 import type { FromPretrainedOptions } from "./types.js";
 
+// A computed specifier keeps browser bundlers from following this import into the file system and Hub code.
+const FILES_MODULE = "./files.node.js";
+
+/** The Node-only file helpers (pipeline folders, the Hub cache), imported on demand. */
+export const nodeFiles = (): Promise<typeof import("./files.node.js")> => import(/* @vite-ignore */ FILES_MODULE);
+
 /** model_index.json: the pipeline class and, per component, `[library, className]`. */
 export interface ModelIndex {
   _class_name: string;
@@ -54,7 +60,7 @@ export async function locatePipeline(
   idOrPath: string | undefined,
   options: FromPretrainedOptions,
 ): Promise<PipelineLocation> {
-  const files = await import("./files.node.js");
+  const files = await nodeFiles();
   const folder = await files.resolvePipelineFolder(idOrPath, options);
   const indexFile = `${folder}/model_index.json`;
   return { folder, modelIndex: parseModelIndex(files.readJson(indexFile), indexFile) };
@@ -65,7 +71,7 @@ export async function loadPipelineComponents(
   { folder, modelIndex }: PipelineLocation,
   options: FromPretrainedOptions,
 ): Promise<LoadedComponents> {
-  const files = await import("./files.node.js");
+  const files = await nodeFiles();
   const indexFile = `${folder}/model_index.json`;
   const components: Partial<Record<"unet" | "scheduler", unknown>> = {};
   for (const [name, spec] of Object.entries(modelIndex)) {
