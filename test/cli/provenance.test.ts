@@ -11,6 +11,7 @@ import { decode, encode } from "fast-png";
 import { bundledModelPath } from "../../src/pipelines/bundled.node.js";
 import { resolvePipelineSource } from "../../src/provenance/model.node.js";
 import { bytesSource, insertITxt, PROVENANCE_KEYWORD, readProvenanceText } from "../../src/provenance/png.js";
+import { fixturePath } from "../helpers/fixtures.js";
 import { type MockFile, MockHub } from "../hub/mock-hub.js";
 
 const main = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
@@ -220,4 +221,35 @@ test("verify exits 0 on the golden manifest and 1 on a regression; record -> ver
   const again = cli(["verify", recorded, "--json"]);
   assert.equal(again.status, 0, again.stdout + again.stderr);
   assert.equal(JSON.parse(again.stdout).ok, true);
+});
+
+test("Stable Diffusion PNGs carry the record too: replay is bit-identical, a changed text-encoder byte is named", () => {
+  const model = join(work, "tiny-sd");
+  cpSync(fixturePath("sd", "tiny-sd-pipe"), model, { recursive: true });
+  const out = join(work, "sd");
+  const g = cli([
+    "generate",
+    model,
+    "--prompt",
+    "an astronaut riding a horse",
+    "--steps",
+    "2",
+    "--seed",
+    "0",
+    "--out",
+    out,
+    "-q",
+  ]);
+  assert.equal(g.status, 0, g.stderr);
+  const inspect = cli(["inspect", join(out, "image-0.png")]);
+  assert.match(inspect.stdout, /pipeline\s+StableDiffusionPipeline with PNDMScheduler/);
+  assert.match(inspect.stdout, /call\s+prompt "an astronaut riding a horse", guidanceScale 7\.5, numInferenceSteps 2/);
+  assert.match(inspect.stdout, /tokenizer\/vocab\.json\s+sha256 [0-9a-f]{64}/);
+  const r = cli(["replay", join(out, "image-0.png")]);
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /bit-identical/);
+  flipWeightByte(model, "text_encoder/model.safetensors");
+  const changed = cli(["replay", join(out, "image-0.png")]);
+  assert.equal(changed.status, 1, changed.stdout + changed.stderr);
+  assert.match(changed.stdout, /weights hash mismatch: text_encoder\/model\.safetensors/);
 });
