@@ -3,15 +3,14 @@ import { dirname, extname, join, resolve } from "node:path";
 import { listBackends, setBackend, setNumThreads } from "../engine/index.js";
 import { serializeNpy } from "../io/npy.js";
 import { absSum } from "../pipelines/abs-sum.js";
-import { bundledModelPath } from "../pipelines/bundled.node.js";
-import { DDIMPipeline } from "../pipelines/ddim.js";
-import { DDPMPipeline } from "../pipelines/ddpm.js";
-import { type GridOptions, imageGrid } from "../pipelines/image.js";
-import type { DiffusionPipeline } from "../pipelines/pipeline.js";
+import type { GridOptions } from "../pipelines/image.js";
 import { numpyToImages } from "../pipelines/postprocess.js";
 import type { GenerationInfo } from "../pipelines/types.js";
+import { generateWithProvenance, pngWithProvenance, renderImage } from "../provenance/capture.js";
+import { BUNDLED_MODEL_ID } from "../provenance/model.node.js";
+import { type LoadedPipeline, loadRecordedPipeline } from "../provenance/pipelines.node.js";
+import type { ImageRecord, ProvenanceRecord } from "../provenance/record.js";
 import { Generator } from "../rng/index.js";
-import { swapScheduler } from "../schedulers/index.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { DownloadProgressLine, StepProgressBar } from "./progress.js";
 
@@ -59,7 +58,7 @@ function showProgress(options: GenerateCommandOptions): boolean {
   return options.progress ?? process.stderr.isTTY === true;
 }
 
-async function loadPipeline(model: string | undefined, options: GenerateCommandOptions): Promise<DiffusionPipeline> {
+async function loadPipeline(model: string | undefined, options: GenerateCommandOptions): Promise<LoadedPipeline> {
   const loadOptions = {
     ...(options.revision !== undefined ? { revision: options.revision } : {}),
     ...(options.variant !== undefined ? { variant: options.variant } : {}),
@@ -68,13 +67,15 @@ async function loadPipeline(model: string | undefined, options: GenerateCommandO
     ...(options.token !== undefined ? { token: options.token } : {}),
     ...(showProgress(options) ? { downloadProgress: new DownloadProgressLine().update } : {}),
   };
-  const path = model ?? bundledModelPath();
   const name = options.scheduler;
-  if (name === "ddim") return DDIMPipeline.fromPretrained(path, loadOptions);
-  const pipe = await DDPMPipeline.fromPretrained(path, loadOptions);
-  // Any other scheduler runs in the DDPM loop, built from the saved config as Diffusers' from_config does.
-  if (name !== "ddpm") pipe.scheduler = swapScheduler(name, pipe.scheduler.config);
-  return pipe;
+  // The files are resolved and hashed first (for the provenance record), then loaded from exactly there.
+  // DDIMPipeline converts the saved scheduler like Diffusers; any other scheduler runs in the DDPM loop,
+  // built from the saved config as Diffusers' from_config does.
+  return loadRecordedPipeline(model, {
+    ...loadOptions,
+    pipeline: name === "ddim" ? "DDIMPipeline" : "DDPMPipeline",
+    ...(name !== "ddim" && name !== "ddpm" ? { scheduler: name } : {}),
+  });
 }
 
 export type OutputKind = "png" | "npy";
@@ -122,7 +123,7 @@ export async function runGenerate(
   }
   if (options.threads !== undefined) setNumThreads(options.threads);
 
-  const pipe = await loadPipeline(model, options);
+  const loaded = await loadPipeline(model, options);
   const batchSize = options.seeds?.length ?? options.batch ?? 1;
   const generator = options.seeds
     ? options.seeds.map((s) => new Generator().manualSeed(s))
@@ -131,23 +132,29 @@ export async function runGenerate(
   const bar = showProgress(options) ? new StepProgressBar(`${options.scheduler} ${batchSize}x`) : null;
   let images: Tensor<"float32">;
   let info: GenerationInfo;
+  let record: ProvenanceRecord;
   try {
-    const result = await pipe.generate({
-      batchSize,
-      generator,
-      // DDPM keeps Diffusers' 1000-step default; every other scheduler is meant for few steps.
-      numInferenceSteps: options.steps ?? (options.scheduler === "ddpm" ? 1000 : 50),
-      ...(options.eta !== undefined ? { eta: options.eta } : {}),
-      outputType: "np",
-      progress: bar ? bar.update : false,
-    });
-    images = result.images;
-    info = result.info;
+    const result = await generateWithProvenance(
+      loaded.pipe,
+      {
+        batchSize,
+        generator,
+        // DDPM keeps Diffusers' 1000-step default; every other scheduler is meant for few steps.
+        numInferenceSteps: options.steps ?? (options.scheduler === "ddpm" ? 1000 : 50),
+        ...(options.eta !== undefined ? { eta: options.eta } : {}),
+        outputType: "np",
+        progress: bar ? bar.update : false,
+      },
+      loaded.model,
+    );
+    images = result.floats;
+    info = result.info as GenerationInfo;
+    record = result.record;
   } finally {
     bar?.stop();
   }
 
-  const modelName = model ?? "bundled:ddpm-digits-16";
+  const modelName = model ?? BUNDLED_MODEL_ID;
   const files: string[] = [];
   const write = (path: string, bytes: Uint8Array | string): void => {
     mkdirSync(dirname(path), { recursive: true });
@@ -160,19 +167,32 @@ export async function runGenerate(
   if (options.outputType.includes("png")) {
     const pil = numpyToImages(images);
     const text = pngText(info, modelName);
+    // Every PNG carries the provenance record, with which image (or the grid) its pixels show.
+    const grid: ImageRecord = {
+      kind: "grid",
+      columns: Math.ceil(Math.sqrt(pil.length)),
+      scale: options.scale,
+      gap: gridOptions(options.scale).gap ?? 0,
+    };
+    const png = (image: ImageRecord) => pngWithProvenance(renderImage(images, image), record, image, text);
     if (plan.kind === "file") {
-      write(plan.path, imageGrid(pil, gridOptions(options.scale)).toPNG(text));
+      write(plan.path, png(grid));
     } else {
       const width = String(pil.length - 1).length;
-      pil.forEach((img, i) => {
-        const scaled = options.scale > 1 ? imageGrid([img], { scale: options.scale }) : img;
-        write(join(plan.path, `image-${String(i).padStart(width, "0")}.png`), scaled.toPNG(text));
+      pil.forEach((_, i) => {
+        write(
+          join(plan.path, `image-${String(i).padStart(width, "0")}.png`),
+          png({ kind: "image", index: i, scale: options.scale }),
+        );
       });
-      if (pil.length > 1) write(join(plan.path, "grid.png"), imageGrid(pil, gridOptions(options.scale)).toPNG(text));
+      if (pil.length > 1) write(join(plan.path, "grid.png"), png(grid));
     }
   }
   if (plan.kind === "dir") {
-    write(join(plan.path, "generation.json"), `${JSON.stringify({ model: modelName, ...info }, null, 2)}\n`);
+    write(
+      join(plan.path, "generation.json"),
+      `${JSON.stringify({ model: modelName, ...info, provenance: record }, null, 2)}\n`,
+    );
   }
   return { files, info, absSum: absSum(images) };
 }

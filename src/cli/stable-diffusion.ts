@@ -8,11 +8,18 @@ import { InvalidArgumentError, Option } from "commander";
 import { listBackends, setBackend, setNumThreads } from "../engine/index.js";
 import { serializeNpy } from "../io/npy.js";
 import { absSum } from "../pipelines/abs-sum.js";
-import { imageGrid } from "../pipelines/image.js";
-import { numpyToImages } from "../pipelines/postprocess.js";
 import { type StableDiffusionGenerationInfo, StableDiffusionPipeline } from "../pipelines/stable-diffusion.js";
+import {
+  type GeneratingPipeline,
+  generateWithProvenance,
+  pngWithProvenance,
+  renderImage,
+} from "../provenance/capture.js";
+import { resolvePipelineSource } from "../provenance/model.node.js";
+import type { ImageRecord, ProvenanceRecord } from "../provenance/record.js";
 import { Generator } from "../rng/index.js";
 import { swapScheduler } from "../schedulers/index.js";
+import type { Tensor } from "../tensor/tensor.js";
 import { nonNegativeNumber, positiveInt } from "./args.js";
 import { type GenerateCommandOptions, UsageError } from "./generate.js";
 import { StepProgressBar } from "./progress.js";
@@ -84,12 +91,16 @@ export async function runStableDiffusion(
     setBackend(options.backend);
   }
   if (options.threads !== undefined) setNumThreads(options.threads);
-  const pipe = await StableDiffusionPipeline.fromPretrained(model, {
+  // The files are resolved and hashed first (for the provenance record), then loaded from exactly there.
+  const source = await resolvePipelineSource(model, {
     ...(options.revision !== undefined ? { revision: options.revision } : {}),
     ...(options.variant !== undefined ? { variant: options.variant } : {}),
     ...(options.cacheDir !== undefined ? { cacheDir: options.cacheDir } : {}),
     ...(options.offline ? { localFilesOnly: true } : {}),
     ...(options.token !== undefined ? { token: options.token } : {}),
+  });
+  const pipe = await StableDiffusionPipeline.fromPretrained(source.folder, {
+    ...(options.variant !== undefined ? { variant: options.variant } : {}),
   });
   if (options.scheduler !== undefined) {
     pipe.scheduler = swapScheduler(options.scheduler, pipe.scheduler.config) as never;
@@ -100,22 +111,31 @@ export async function runStableDiffusion(
     : new Generator().manualSeed(options.seed);
   const showProgress = options.progress ?? process.stderr.isTTY === true;
   const bar = showProgress ? new StepProgressBar(`sd ${images}x`) : null;
-  let result: Awaited<ReturnType<typeof pipe.generate<"np">>>;
+  let result: { images: Tensor<"float32">; info: StableDiffusionGenerationInfo; record: ProvenanceRecord };
   try {
-    result = await pipe.generate({
-      prompt: options.prompt,
-      ...(options.negativePrompt !== undefined ? { negativePrompt: options.negativePrompt } : {}),
-      guidanceScale: options.guidance ?? 7.5,
-      numInferenceSteps: options.steps ?? 50,
-      numImagesPerPrompt: images,
-      ...(options.width !== undefined ? { width: options.width } : {}),
-      ...(options.height !== undefined ? { height: options.height } : {}),
-      ...(options.clipSkip !== undefined ? { clipSkip: options.clipSkip } : {}),
-      ...(options.eta !== undefined ? { eta: options.eta } : {}),
-      generator,
-      outputType: "np",
-      progress: bar ? bar.update : false,
-    });
+    const recorded = await generateWithProvenance(
+      pipe as unknown as GeneratingPipeline,
+      {
+        prompt: options.prompt,
+        ...(options.negativePrompt !== undefined ? { negativePrompt: options.negativePrompt } : {}),
+        guidanceScale: options.guidance ?? 7.5,
+        numInferenceSteps: options.steps ?? 50,
+        numImagesPerPrompt: images,
+        ...(options.width !== undefined ? { width: options.width } : {}),
+        ...(options.height !== undefined ? { height: options.height } : {}),
+        ...(options.clipSkip !== undefined ? { clipSkip: options.clipSkip } : {}),
+        ...(options.eta !== undefined ? { eta: options.eta } : {}),
+        generator,
+        outputType: "np",
+        progress: bar ? bar.update : false,
+      },
+      source.model,
+    );
+    result = {
+      images: recorded.floats,
+      info: recorded.info as StableDiffusionGenerationInfo,
+      record: recorded.record,
+    };
   } catch (e) {
     // Bad sizes, prompts or seeds are usage errors, not crashes.
     if (e instanceof RangeError || e instanceof TypeError) throw new UsageError(e.message);
@@ -141,18 +161,26 @@ export async function runStableDiffusion(
     write(toFile ? out : join(out, "images.npy"), serializeNpy(result.images));
   }
   if (options.outputType.includes("png")) {
-    const pil = numpyToImages(result.images);
+    const count = result.images.shape[0];
+    // Every PNG carries the provenance record, with which image (or the grid) its pixels show.
+    const png = (image: ImageRecord) =>
+      pngWithProvenance(renderImage(result.images, image), result.record, image, text);
+    const grid: ImageRecord = { kind: "grid", columns: Math.ceil(Math.sqrt(count)), scale: options.scale, gap: 0 };
     if (toFile) {
-      write(out, imageGrid(pil, { scale: options.scale }).toPNG(text));
+      write(out, png(grid));
     } else {
-      const width = String(pil.length - 1).length;
-      pil.forEach((img, i) => {
-        const scaled = options.scale > 1 ? imageGrid([img], { scale: options.scale }) : img;
-        write(join(out, `image-${String(i).padStart(width, "0")}.png`), scaled.toPNG(text));
-      });
-      if (pil.length > 1) write(join(out, "grid.png"), imageGrid(pil, { scale: options.scale }).toPNG(text));
+      const width = String(count - 1).length;
+      for (let i = 0; i < count; i++) {
+        write(
+          join(out, `image-${String(i).padStart(width, "0")}.png`),
+          png({ kind: "image", index: i, scale: options.scale }),
+        );
+      }
+      if (count > 1) write(join(out, "grid.png"), png(grid));
     }
   }
-  if (!toFile) write(join(out, "generation.json"), `${JSON.stringify({ model, ...info }, null, 2)}\n`);
+  if (!toFile) {
+    write(join(out, "generation.json"), `${JSON.stringify({ model, ...info, provenance: result.record }, null, 2)}\n`);
+  }
   return { files, info, absSum: absSum(result.images) };
 }
