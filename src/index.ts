@@ -53,6 +53,15 @@ export * as math from "./math/index.js";
 export * from "./models/index.js";
 export * as nn from "./nn/index.js";
 export * from "./pipelines/index.js";
+export * as provenance from "./provenance/index.js";
+export {
+  generateWithProvenance,
+  ProvenanceError,
+  type ProvenanceRecord,
+  pngWithProvenance,
+  readProvenance,
+  tensorSha256,
+} from "./provenance/index.js";
 export * from "./rng/index.js";
 export * from "./schedulers/index.js";
 export * from "./tensor/index.js";

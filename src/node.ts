@@ -7,3 +7,12 @@ export { readConfigFile, writeConfigFile } from "./io/config.node.js";
 export { loadNpy, saveNpy } from "./io/npy.node.js";
 export { loadSafetensors, SafetensorsFile, SafetensorsShards, saveSafetensors } from "./io/safetensors-file.node.js";
 export { BUNDLED_MODEL_NAME, bundledModelPath } from "./pipelines/bundled.node.js";
+export * as provenance from "./provenance/index.node.js";
+export {
+  formatVerifyReport,
+  readProvenanceFile,
+  recordManifest,
+  replayPng,
+  replayRecord,
+  verifyManifest,
+} from "./provenance/index.node.js";
