@@ -133,3 +133,13 @@ test("degenerate shapes go to the reference and bad shapes are rejected with a c
   assert.throws(() => wasm.linear(randomTensor([2, 5], 502), randomTensor([3, 4], 503), null), /does not end in 4/);
   assert.throws(() => wasm.matmul(randomTensor([2, 5], 504), randomTensor([4, 3], 505)), /do not match/);
 });
+
+test("many back-to-back small jobs with changing thread counts neither race nor deadlock", () => {
+  const a = randomTensor([3, 6, 5], 600);
+  const b = randomTensor([3, 5, 9], 601);
+  const expected = ref.matmul(a, b);
+  for (let i = 0; i < 400; i++) {
+    setNumThreads(1 + (i % 3));
+    assertSameBits(wasm.matmul(a, b), expected, `iteration ${i}`);
+  }
+});
