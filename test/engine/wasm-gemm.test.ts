@@ -103,13 +103,20 @@ test("wasm matmul (batched) equals the reference bit for bit", () => {
   }
 });
 
-test("the requested threads really take part (Node waits for its workers to start)", () => {
-  const x = randomTensor([1, 8, 16, 16], 450);
-  const weight = randomTensor([16, 8, 3, 3], 451);
+test("the requested threads really take part (workers join jobs they wake up for in time)", () => {
+  const x = randomTensor([1, 32, 24, 24], 450);
+  const weight = randomTensor([32, 32, 3, 3], 451);
   for (const t of THREADS) {
     setNumThreads(t);
-    wasm.conv2d(x, weight, null, { padding: 1 });
-    assert.equal(wasm.lastThreads, t, `threads used with setNumThreads(${t})`);
+    // A worker the OS has not scheduled yet skips a job rather than delaying it, so on a busy machine
+    // some attempts may run with fewer threads; never with more.
+    let most = 0;
+    for (let attempt = 0; attempt < 50 && most < t; attempt++) {
+      wasm.conv2d(x, weight, null, { padding: 1 });
+      assert.ok(wasm.lastThreads <= t, `at most ${t} threads`);
+      most = Math.max(most, wasm.lastThreads);
+    }
+    assert.equal(most, t, `threads used with setNumThreads(${t})`);
   }
 });
 
