@@ -1,8 +1,10 @@
 // The full google/ddpm-cifar10-32 UNet2DModel (35.7 M parameters, 12.44 GFLOP per forward at batch 1)
 // with seeded random weights: ms per forward for 1 and 2 threads, and peak RSS.
 // Runs: REPRODIFF_BENCH_RUNS (default 3) timed forwards after one warm-up, per thread count.
+// Backend: the engine's default, or REPRODIFF_BENCH_BACKEND=wasm|reference.
+// The same module in PyTorch + Diffusers: bench/unet_diffusers.py.
 
-import { getNumThreads, ops, setNumThreads } from "../src/engine/index.js";
+import { getNumThreads, ops, setBackend, setNumThreads } from "../src/engine/index.js";
 import { UNet2DModel } from "../src/models/unet2d.js";
 import { Generator, randn } from "../src/rng/index.js";
 
@@ -29,6 +31,8 @@ const DDPM_CIFAR10_32 = {
 const GFLOP_PER_FORWARD = 12.44;
 
 const runs = Number(process.env.REPRODIFF_BENCH_RUNS ?? 3);
+const backendName = process.env.REPRODIFF_BENCH_BACKEND;
+if (backendName !== undefined) setBackend(backendName);
 const generator = new Generator().manualSeed(0);
 const t0 = performance.now();
 const unet = UNet2DModel.fromConfig(DDPM_CIFAR10_32, { generator });

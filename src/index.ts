@@ -1,3 +1,42 @@
 // The public API of reprodiff. Each concern lives in its own folder; this file only re-exports.
+// Node-only code (files, the Hub cache) is reached through dynamic imports inside the loaders, so this
+// entry also bundles for browsers.
+export {
+  type AttentionOptions,
+  type Backend,
+  type Conv2dOptions,
+  type F32,
+  getBackend,
+  getNumThreads,
+  listBackends,
+  ops,
+  ReferenceBackend,
+  referenceBackend,
+  registerBackend,
+  setBackend,
+  setNumThreads,
+  type TimestepEmbeddingOptions,
+} from "./engine/index.js";
+export {
+  ConfigError,
+  floatKeysOf,
+  formatConfig,
+  markFloat,
+  parseConfig,
+} from "./io/config.js";
+export { type NpyArray, NpyError, npyToTensor, parseNpy, serializeNpy } from "./io/npy.js";
+export { assertNotPickle, PickleCheckpointError } from "./io/pickle.js";
+export {
+  type RawTensor,
+  SafetensorsBuffer,
+  type SafetensorsDType,
+  SafetensorsError,
+  serializeSafetensors,
+  type TensorInfo,
+} from "./io/safetensors.js";
+export * as math from "./math/index.js";
+export * from "./models/index.js";
+export * as nn from "./nn/index.js";
 export * from "./rng/index.js";
+export * from "./schedulers/index.js";
 export * from "./tensor/index.js";

@@ -1,12 +1,12 @@
-// Downloading one file into the cache: resumable (Range requests continue blobs/<etag>.incomplete,
+// Downloading one file into the cache: resumable (Range requests continue blobs/<etag>.reprodiff.incomplete,
 // whether it was left by a dropped connection or by an earlier, killed process), verified (size, then
 // sha256 for LFS files or git's blob sha1 for regular ones, the hashes the Hub reports), atomic (renamed
 // into blobs/<etag> only once verified) and safe under concurrency (a per-blob lock; a second process
 // waits, then finds the blob present).
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { mkdir, open, rename, stat, truncate, unlink } from "node:fs/promises";
-import { dirname } from "node:path";
+import { mkdir, open, readlink, rename, stat, truncate, unlink } from "node:fs/promises";
+import { basename, dirname } from "node:path";
 import { blobPath, exists, lockPath, type RepoCache } from "./cache.js";
 import { CorruptDownloadError, HubError } from "./errors.js";
 import { errorFromResponse, type HttpContext, HubNetworkError, hubRequest, isAbort } from "./http.js";
@@ -21,6 +21,9 @@ export interface ProgressEvent {
   /** Bytes that were already on disk when this download started (resumed), 0 otherwise. */
   readonly resumedFrom: number;
   readonly done: boolean;
+  /** During snapshot downloads: bytes of all files being fetched so far, and their total. */
+  readonly overallDownloaded?: number;
+  readonly overallTotal?: number;
 }
 
 export type ProgressCallback = (event: ProgressEvent) => void;
@@ -101,6 +104,7 @@ async function fetchToFile(ctx: DownloadContext, spec: BlobSpec, incomplete: str
     if (!res.ok) throw await errorFromResponse(res, spec.file);
     if (res.status === 200) have = 0; // the whole file is coming (the server ignored or was not sent a Range)
     const handle = await open(incomplete, have === 0 ? "w" : "a");
+    let streamError: unknown = null;
     try {
       if (res.body === null) throw new Error("empty response body");
       ctx.progress?.({ file: spec.file, downloaded: have, total: spec.size, resumedFrom: initial, done: false });
@@ -108,18 +112,22 @@ async function fetchToFile(ctx: DownloadContext, spec: BlobSpec, incomplete: str
         let at = 0;
         while (at < chunk.length) at += (await handle.write(chunk, at, chunk.length - at)).bytesWritten;
         have += chunk.length;
-        if (have > spec.size)
+        if (have > spec.size) {
           throw new CorruptDownloadError(`${spec.file}: the server sent more than the announced ${spec.size} bytes`);
+        }
         failures = 0; // progress was made: a later drop gets a fresh set of retries, as huggingface_hub does
         ctx.progress?.({ file: spec.file, downloaded: have, total: spec.size, resumedFrom: initial, done: false });
       }
     } catch (e) {
-      if (isAbort(e) || e instanceof CorruptDownloadError) throw e;
+      streamError = e;
+    } finally {
       await handle.close();
-      await retry(e);
+    }
+    if (streamError !== null) {
+      if (isAbort(streamError) || streamError instanceof CorruptDownloadError) throw streamError;
+      await retry(streamError);
       continue;
     }
-    await handle.close();
     if (have === spec.size) return;
     await retry(new Error(`connection closed after ${have} of ${spec.size} bytes`));
   }
@@ -158,6 +166,27 @@ async function verify(spec: BlobSpec, path: string): Promise<void> {
   }
 }
 
+/**
+ * Re-hashes a cached file: snapshot entries are symlinks to blobs named by their hash (sha256 for LFS
+ * files, git blob sha1 otherwise), so the expected hash is the link target's name. Returns a
+ * description of the mismatch, or null when the content matches (or, for a copied file on a system
+ * without symlinks, when there is no name to check against).
+ */
+export async function checkCachedFile(pointer: string): Promise<string | null> {
+  let target: string;
+  try {
+    target = await readlink(pointer);
+  } catch {
+    return null;
+  }
+  const etag = basename(target);
+  const isSha256 = /^[0-9a-f]{64}$/.test(etag);
+  if (!isSha256 && !/^[0-9a-f]{40}$/.test(etag)) return null;
+  const size = await sizeOf(pointer);
+  const got = isSha256 ? await hashFile(pointer, "sha256") : await hashFile(pointer, "sha1", `blob ${size}\0`);
+  return got === etag ? null : `${isSha256 ? "sha256" : "git blob sha1"} is ${got}, its blob name says ${etag}`;
+}
+
 /** Ensures blobs/<etag> exists and is verified; returns its path. */
 export async function ensureBlob(ctx: DownloadContext, cache: RepoCache, spec: BlobSpec): Promise<string> {
   const blob = blobPath(cache, spec.etag);
@@ -167,7 +196,11 @@ export async function ensureBlob(ctx: DownloadContext, cache: RepoCache, spec: B
     lockPath(cache, spec.etag),
     async () => {
       if (await exists(blob)) return blob; // another process finished it while we waited
-      const incomplete = `${blob}.incomplete`;
+      // Not Python's "<etag>.incomplete": huggingface_hub 0.2x appends to that name under a flock(2) lock
+      // that Node cannot take, so sharing it could interleave two writers. With our own name, a
+      // concurrent Python download and ours each write their own file and rename identical, verified
+      // contents into place (huggingface_hub >= 1.x uses per-process temporary names for the same reason).
+      const incomplete = `${blob}.reprodiff.incomplete`;
       const resumed = (await sizeOf(incomplete)) > 0;
       try {
         await fetchToFile(ctx, spec, incomplete);

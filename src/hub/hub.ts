@@ -6,7 +6,7 @@
 // a model then never changes under a user between runs, which reprodiff's reproducibility promise
 // wants; `checkForUpdates: true` asks the Hub where the branch points now (huggingface_hub's default).
 // Offline (HF_HUB_OFFLINE=1 or localFilesOnly) only the cache is read, never the network.
-import { readFile, stat } from "node:fs/promises";
+import { realpath, stat, unlink } from "node:fs/promises";
 import { resolve } from "node:path";
 import { listRepoFiles, type RepoFileEntry, revisionCommit } from "./api.js";
 import {
@@ -22,9 +22,9 @@ import {
   writeNoExist,
   writeRef,
 } from "./cache.js";
-import { type DownloadContext, ensureBlob, type ProgressCallback } from "./download.js";
+import { checkCachedFile, type DownloadContext, ensureBlob, type ProgressCallback } from "./download.js";
 import { type Env, expandPath, hubCacheDir, hubEndpoint, hubToken, isOfflineMode } from "./env.js";
-import { EntryNotFoundError, HubError, LocalEntryNotFoundError } from "./errors.js";
+import { CorruptDownloadError, EntryNotFoundError, HubError, LocalEntryNotFoundError } from "./errors.js";
 import { errorFromResponse, HubNetworkError, hubRequest } from "./http.js";
 import { filterRepoFiles } from "./patterns.js";
 import { isCommitHash, resolveUrl, validateRepoFilePath, validateRepoId, validateRevision } from "./repo.js";
@@ -56,6 +56,11 @@ export interface HubOptions {
   concurrency?: number;
   /** How long to wait for another process downloading the same file (default 30 min). */
   lockTimeoutMs?: number;
+  /**
+   * Re-hash every selected file already in the cache against the hash its blob is named by. A corrupted
+   * blob is downloaded again (online) or reported as a CorruptDownloadError (offline).
+   */
+  verify?: boolean;
 }
 
 interface Context extends DownloadContext {
@@ -164,7 +169,16 @@ export async function hubTryDownloadFile(
   const cachedCommit = isCommitHash(revision) ? revision : await readRef(cache, revision);
   if (cachedCommit !== null && (ctx.offline || !ctx.checkForUpdates || isCommitHash(revision))) {
     const pointer = pointerPath(cache, cachedCommit, file);
-    if (await exists(pointer)) return pointer;
+    if (await exists(pointer)) {
+      const problem = options.verify ? await checkCachedFile(pointer) : null;
+      if (problem === null) return pointer;
+      if (ctx.offline)
+        throw new CorruptDownloadError(
+          `${pointer}: cached file is corrupted (${problem}); delete it and download again`,
+        );
+      await unlink(await realpath(pointer)).catch(() => {});
+      await unlink(pointer).catch(() => {});
+    }
     if (await isKnownMissing(cache, cachedCommit, file)) return null;
   }
   if (ctx.offline) {
@@ -256,6 +270,22 @@ export async function snapshotDownload(repoId: string, options: SnapshotOptions 
     const present = new Set(available);
     const missing = selected.filter((f) => !present.has(f));
     if (missing.length > 0 || (listing === null && available.length === 0)) return { result: null, missing };
+    if (options.verify) {
+      for (const file of selected) {
+        const pointer = pointerPath(cache, commit, file);
+        const problem = await checkCachedFile(pointer);
+        if (problem === null) continue;
+        if (ctx.offline)
+          throw new CorruptDownloadError(
+            `${pointer}: cached file is corrupted (${problem}); delete it and download again`,
+          );
+        // Drop the bad blob and its link; the download below fetches it again.
+        await unlink(await realpath(pointer)).catch(() => {});
+        await unlink(pointer).catch(() => {});
+        missing.push(file);
+      }
+      if (missing.length > 0) return { result: null, missing };
+    }
     return { result: { path: dir, files: [...selected], repoId, commit, source: "cache" }, missing };
   };
 
@@ -293,13 +323,39 @@ export async function snapshotDownload(repoId: string, options: SnapshotOptions 
   const selected = await select(listing.map((e) => e.path));
   const unknown = selected.filter((f) => !byPath.has(f));
   if (unknown.length > 0) throw new EntryNotFoundError(`${repoId}@${revision}: no such file(s): ${unknown.join(", ")}`);
-  await pool(selected, ctx.concurrency, async (file) => {
+  const toFetch: string[] = [];
+  for (const file of selected) {
+    const pointer = pointerPath(cache, commit, file);
+    if (await exists(pointer)) {
+      if (!options.verify || (await checkCachedFile(pointer)) === null) continue;
+      await unlink(await realpath(pointer)).catch(() => {});
+      await unlink(pointer).catch(() => {});
+    }
+    toFetch.push(file);
+  }
+  const sizeOf = (f: string) => byPath.get(f)?.lfs?.size ?? byPath.get(f)?.size ?? 0;
+  const overallTotal = toFetch.reduce((sum, f) => sum + sizeOf(f), 0);
+  const perFile = new Map<string, number>();
+  let overallDownloaded = 0;
+  const userProgress = ctx.progress;
+  const progressCtx: Context =
+    userProgress === undefined
+      ? ctx
+      : {
+          ...ctx,
+          progress: (e) => {
+            overallDownloaded += e.downloaded - (perFile.get(e.file) ?? 0);
+            perFile.set(e.file, e.downloaded);
+            userProgress({ ...e, overallDownloaded, overallTotal });
+          },
+        };
+  await pool(toFetch, ctx.concurrency, async (file) => {
     const pointer = pointerPath(cache, commit, file);
     if (await exists(pointer)) return;
     const entry = byPath.get(file) as RepoFileEntry;
     // The etag huggingface_hub names blobs by: the LFS sha256, else the git blob sha1.
     const etag = entry.lfs?.sha256 ?? entry.blobId;
-    const blob = await ensureBlob(ctx, cache, {
+    const blob = await ensureBlob(progressCtx, cache, {
       file,
       url: resolveUrl(ctx.endpoint, repoId, commit, file),
       etag,
@@ -345,14 +401,4 @@ export async function resolveModel(idOrPath: string, options: SnapshotOptions = 
     return { path: local, files: [...selected], repoId: null, commit: null, source: "local" };
   }
   return snapshotDownload(idOrPath, options);
-}
-
-/** Reads a JSON file of a resolved model. */
-export async function readResolvedJson(model: ResolvedModel, file: string): Promise<unknown> {
-  const path = resolve(model.path, file);
-  try {
-    return JSON.parse(await readFile(path, "utf8"));
-  } catch (e) {
-    throw new HubError(`${path}: cannot read JSON (${(e as Error).message})`);
-  }
 }

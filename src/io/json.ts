@@ -71,16 +71,21 @@ export function parseJsonStrict(text: string, options: StrictJsonOptions = {}): 
 
   const parseString = (): string => {
     const start = i;
+    let escaped = false;
     i++;
     for (;;) {
       if (i >= text.length) fail("unterminated string", start);
       const c = text.charCodeAt(i);
       if (c === 0x22) break;
-      if (c === 0x5c) i += 2;
-      else if (c < 0x20) fail("control character in string");
+      if (c === 0x5c) {
+        escaped = true;
+        i += 2;
+      } else if (c < 0x20) fail("control character in string");
       else i++;
     }
     i++;
+    // Without escapes the token is its own value; with them, JSON.parse decodes exactly per the standard.
+    if (!escaped) return text.slice(start + 1, i - 1);
     try {
       return JSON.parse(text.slice(start, i)) as string;
     } catch {
@@ -108,7 +113,7 @@ export function parseJsonStrict(text: string, options: StrictJsonOptions = {}): 
   // Returns the value and whether it was a float-syntax number.
   const parseValue = (depth: number): [unknown, boolean] => {
     skipWhitespace();
-    const c = text[i];
+    const c = text.charAt(i);
     if (c === "{" || c === "[") {
       if (depth >= maxDepth) fail(`nesting deeper than ${maxDepth} levels`);
       return [c === "{" ? parseObject(depth + 1) : parseArray(depth + 1), false];
@@ -122,7 +127,7 @@ export function parseJsonStrict(text: string, options: StrictJsonOptions = {}): 
       if (c === "I") return [literal("Infinity", Number.POSITIVE_INFINITY), true];
       if (c === "-" && text.startsWith("-Infinity", i)) return [literal("-Infinity", Number.NEGATIVE_INFINITY), true];
     }
-    if (c === "-" || (c !== undefined && c >= "0" && c <= "9")) {
+    if (c === "-" || (c >= "0" && c <= "9" && c !== "")) {
       const { value, isFloat } = parseNumber();
       return [value, isFloat];
     }
@@ -147,8 +152,10 @@ export function parseJsonStrict(text: string, options: StrictJsonOptions = {}): 
       if (text[i] !== ":") fail(`expected ':' after key ${JSON.stringify(key)}, found ${describe(i)}`);
       i++;
       const [value, isFloat] = parseValue(depth);
-      // defineProperty, so that a key named "__proto__" is an ordinary key and never changes the prototype.
-      Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+      // A key named "__proto__" must stay an ordinary key: plain assignment would change the prototype.
+      if (key === "__proto__")
+        Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+      else out[key] = value;
       if (isFloat) markFloat(out, key);
       skipWhitespace();
       if (text[i] === ",") {

@@ -2,8 +2,10 @@
 // demand at their offset, straight into the typed array that the Tensor keeps, so loading a model
 // never holds two full copies of its weights.
 import { type FileHandle, open } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { Tensor } from "../tensor/tensor.js";
 import { writeFileAtomic } from "./atomic.node.js";
+import { readConfigFile } from "./config.node.js";
 import { assertNotPickle } from "./pickle.js";
 import {
   elementCount,
@@ -51,8 +53,17 @@ export class SafetensorsFile {
   /** Opens a file and validates its header; tensor data is not read yet. */
   static async open(path: string): Promise<SafetensorsFile> {
     assertNotPickle(path);
-    const handle = await open(path, "r");
+    let handle: FileHandle;
     try {
+      handle = await open(path, "r");
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      const why =
+        code === "ENOENT" ? "file not found" : code === "EISDIR" ? "is a folder, not a file" : (e as Error).message;
+      throw new SafetensorsError(path, null, why);
+    }
+    try {
+      if (!(await handle.stat()).isFile()) throw new SafetensorsError(path, null, "is not a regular file");
       const { size } = await handle.stat();
       const prefix = new Uint8Array(Math.min(8, size));
       await readExactly(handle, prefix, 0, path, "header length");
@@ -185,4 +196,107 @@ export async function saveSafetensors(
 ): Promise<void> {
   const { head, chunks } = prepareSafetensors(tensors, metadata, path);
   await writeFileAtomic(path, [head, ...chunks]);
+}
+
+/**
+ * A checkpoint sharded across several files, described by an index
+ * (`diffusion_pytorch_model.safetensors.index.json`: {"metadata": {...}, "weight_map": {tensor: shard}}).
+ * Shards are opened lazily; each tensor is read from its shard on demand.
+ */
+export class SafetensorsShards {
+  private readonly open = new Map<string, Promise<SafetensorsFile>>();
+
+  private constructor(
+    readonly indexPath: string,
+    readonly metadata: Record<string, unknown> | null,
+    private readonly weightMap: ReadonlyMap<string, string>,
+  ) {}
+
+  static async open(indexPath: string): Promise<SafetensorsShards> {
+    const index = await readConfigFile(indexPath);
+    const fail = (what: string): never => {
+      throw new SafetensorsError(indexPath, null, what);
+    };
+    const map = index.weight_map;
+    if (map === null || typeof map !== "object" || Array.isArray(map)) fail("weight_map is missing or not an object");
+    const weightMap = new Map<string, string>();
+    for (const [name, shard] of Object.entries(map as Record<string, unknown>)) {
+      // Shards are siblings of the index: a path that climbs or nests could read any file.
+      if (typeof shard !== "string" || !/^[^/\\]+\.safetensors$/.test(shard) || shard.startsWith(".")) {
+        fail(
+          `weight_map[${JSON.stringify(name)}] = ${JSON.stringify(shard)} is not a .safetensors file name beside the index`,
+        );
+      }
+      weightMap.set(name, shard as string);
+    }
+    const metadata = index.metadata;
+    const shards = new SafetensorsShards(
+      indexPath,
+      metadata !== null && typeof metadata === "object" && !Array.isArray(metadata)
+        ? (metadata as Record<string, unknown>)
+        : null,
+      weightMap,
+    );
+    // Every shard must exist and hold exactly the tensors the index assigns to it.
+    const byShard = new Map<string, string[]>();
+    for (const [name, shard] of weightMap) byShard.set(shard, [...(byShard.get(shard) ?? []), name]);
+    try {
+      for (const [shard, names] of byShard) {
+        const file = await shards.shard(shard);
+        const listed = new Set(names);
+        for (const name of names) {
+          if (!file.has(name)) fail(`tensor ${JSON.stringify(name)} is mapped to ${shard}, which does not contain it`);
+        }
+        for (const key of file.keys()) {
+          if (!listed.has(key))
+            fail(`${shard} holds tensor ${JSON.stringify(key)}, which the index does not map to it`);
+        }
+      }
+    } catch (e) {
+      await shards.close();
+      throw e;
+    }
+    return shards;
+  }
+
+  private shard(name: string): Promise<SafetensorsFile> {
+    let file = this.open.get(name);
+    if (file === undefined) {
+      file = SafetensorsFile.open(join(dirname(this.indexPath), name));
+      this.open.set(name, file);
+    }
+    return file;
+  }
+
+  keys(): string[] {
+    return [...this.weightMap.keys()];
+  }
+
+  has(name: string): boolean {
+    return this.weightMap.has(name);
+  }
+
+  private async fileOf(name: string): Promise<SafetensorsFile> {
+    const shard = this.weightMap.get(name);
+    if (shard === undefined) throw new SafetensorsError(this.indexPath, name, "no tensor of that name in the index");
+    return this.shard(shard);
+  }
+
+  async info(name: string): Promise<TensorInfo> {
+    return (await this.fileOf(name)).info(name);
+  }
+
+  async tensor(name: string): Promise<Tensor> {
+    return (await this.fileOf(name)).tensor(name);
+  }
+
+  async float32(name: string): Promise<Tensor<"float32">> {
+    return (await this.fileOf(name)).float32(name);
+  }
+
+  async close(): Promise<void> {
+    const files = await Promise.allSettled(this.open.values());
+    this.open.clear();
+    for (const f of files) if (f.status === "fulfilled") await f.value.close();
+  }
 }

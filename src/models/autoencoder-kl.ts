@@ -98,12 +98,12 @@ export class AutoencoderKL extends DiffusersModel {
 
   /** Latents are multiplied by this before diffusion (and divided after), by the pipelines. */
   get scalingFactor(): number {
-    return this.config.scaling_factor as number;
+    return this.settings.scaling_factor as number;
   }
 
   /** Subtracted before scaling when set (SD3/Flux VAEs); null for SD 1.x/2.x. */
   get shiftFactor(): number | null {
-    return this.config.shift_factor as number | null;
+    return this.settings.shift_factor as number | null;
   }
 
   static async fromPretrained(location: string | ModelFolder, options: PretrainedOptions = {}): Promise<AutoencoderKL> {

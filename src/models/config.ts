@@ -2,7 +2,7 @@
 // class signature's defaults (diffusers v0.31.0), unknown keys are kept and written back unchanged,
 // and every known key is type-checked so a bad value fails with the key's name.
 
-import { formatConfig } from "../io/config.js";
+import { ConfigError, formatConfig } from "../io/config.js";
 import { floatKeysOf, markFloat } from "../io/json.js";
 
 export type ConfigValue = null | boolean | number | string | ConfigValue[] | { [key: string]: ConfigValue };
@@ -40,9 +40,8 @@ export function floatField(defaultValue: number, ...kinds: FieldKind[]): FieldSp
   return { kinds, default: defaultValue, isFloat: true };
 }
 
-export class ConfigError extends Error {
-  override name = "ConfigError";
-}
+// One ConfigError class for the whole library: the io module's (bad JSON) and ours (bad values).
+export { ConfigError };
 
 function isInt(v: unknown): v is number {
   return typeof v === "number" && Number.isSafeInteger(v);

@@ -6,7 +6,7 @@ import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { F32 } from "../engine/backend.js";
 import { SafetensorsFile } from "../io/safetensors-file.node.js";
-import { type ModelFolder, ModelFolderError } from "./folder.js";
+import { type ModelFolder, ModelFolderError, type PretrainedOptions } from "./folder.js";
 import { WeightError, type WeightSource } from "./weights.js";
 
 /** A WeightSource over open safetensors files (several for a sharded checkpoint). */
@@ -72,9 +72,7 @@ export class LocalModelFolder implements ModelFolder {
   constructor(path: string) {
     this.location = resolve(path);
     if (!existsSync(this.location) || !statSync(this.location).isDirectory()) {
-      throw new ModelFolderError(
-        `${path}: not a local folder (loading from the Hugging Face Hub needs the hub module; download the repository first)`,
-      );
+      throw new ModelFolderError(`${path}: not a local folder (and not a Hugging Face repository id)`);
     }
   }
 
@@ -93,4 +91,24 @@ export class LocalModelFolder implements ModelFolder {
       paths.map((p) => join(this.location, p)),
     );
   }
+}
+
+/** A Hugging Face repository id ("org/name" or "name"), as opposed to a file-system path. */
+function looksLikeRepoId(s: string): boolean {
+  return /^[A-Za-z0-9][\w.-]*(\/[A-Za-z0-9][\w.-]*)?$/.test(s) && !s.includes("..");
+}
+
+/**
+ * A local folder as is; otherwise a Hub repository id, downloaded into (or found in) the Hugging Face
+ * cache with only the files this model needs (its config and the requested variant's safetensors).
+ */
+export async function openLocation(location: string, options: PretrainedOptions): Promise<ModelFolder> {
+  if (existsSync(location) || !looksLikeRepoId(location)) return new LocalModelFolder(location);
+  const { resolveModelFiles } = await import("../hub/index.js");
+  const resolved = await resolveModelFiles(location, {
+    ...options.hub,
+    subfolder: options.subfolder,
+    variant: options.variant ?? null,
+  });
+  return new LocalModelFolder(resolved.path);
 }

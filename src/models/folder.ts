@@ -2,6 +2,7 @@
 // (or a sharded `.safetensors.index[.variant].json`), optionally below a subfolder. The interface keeps the
 // core free of Node APIs; `folder.node.ts` implements it over the file system.
 
+import type { HubOptions } from "../hub/hub.js";
 import { parseConfig } from "../io/config.js";
 import { PickleCheckpointError, pickleRefusal } from "../io/pickle.js";
 import type { WeightSource } from "./weights.js";
@@ -21,6 +22,8 @@ export interface PretrainedOptions {
   variant?: string;
   /** Compute dtype; weights are always widened to float32, the only compute dtype. */
   dtype?: "float32";
+  /** Revision, cache folder, token, offline mode... when `location` is a Hub repository id (Node). */
+  hub?: HubOptions;
 }
 
 export const WEIGHTS_NAME = "diffusion_pytorch_model";

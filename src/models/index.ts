@@ -11,12 +11,11 @@ export {
 } from "./blocks.js";
 export { ClassEmbedding, type ClassLabels } from "./class-embedding.js";
 export {
-  ConfigError,
   type ConfigSchema,
   type ConfigValue,
   configToJson,
   type ModelConfig,
-  resolveConfig,
+  resolveConfig as resolveModelConfig,
 } from "./config.js";
 export { GaussianFourierProjection, TimestepEmbedding, Timesteps } from "./embeddings.js";
 export {

@@ -33,6 +33,11 @@ export abstract class DiffusersModel {
     return cloneConfigValue(this.resolved);
   }
 
+  /** The resolved config itself (not a copy), for the model's own reads. */
+  protected get settings(): Readonly<ModelConfig> {
+    return this.resolved;
+  }
+
   /** config.json text as Diffusers writes it. */
   saveConfig(): string {
     return configToJson(this.resolved);
@@ -53,11 +58,14 @@ export abstract class DiffusersModel {
   }
 }
 
-/** Opens a local folder (Node) or passes a ModelFolder through. */
-export async function resolveFolder(location: string | ModelFolder): Promise<ModelFolder> {
+/** Opens a local folder or Hub repository (Node), or passes a ModelFolder through. */
+export async function resolveFolder(
+  location: string | ModelFolder,
+  options: PretrainedOptions = {},
+): Promise<ModelFolder> {
   if (typeof location !== "string") return location;
-  const { LocalModelFolder } = await import("./folder.node.js");
-  return new LocalModelFolder(location);
+  const { openLocation } = await import("./folder.node.js");
+  return openLocation(location, options);
 }
 
 export function checkDtype(options: PretrainedOptions): void {
@@ -75,7 +83,7 @@ export async function loadPretrained<M extends DiffusersModel>(
   build: (config: unknown, source: string) => M,
 ): Promise<M> {
   checkDtype(options);
-  const folder = await resolveFolder(location);
+  const folder = await resolveFolder(location, options);
   const raw = await readModelConfig(folder, options);
   const where = [folder.location, options.subfolder, "config.json"]
     .filter((s) => s !== undefined && s !== "")

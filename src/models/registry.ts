@@ -32,7 +32,7 @@ export function modelFromConfig(config: unknown, source = "config"): AnyModel {
 /** Loads whichever supported model class the folder's config.json names. */
 export async function loadModel(location: string | ModelFolder, options: PretrainedOptions = {}): Promise<AnyModel> {
   checkDtype(options);
-  const folder = await resolveFolder(location);
+  const folder = await resolveFolder(location, options);
   const raw = await readModelConfig(folder, options);
   const model: DiffusersModel = modelFromConfig(raw, `${folder.location}/config.json`);
   const weights = await openModelWeights(folder, options);

@@ -313,7 +313,7 @@ export class UNet2DConditionModel extends DiffusersModel {
     }
     const factor = 2 ** this.numUpsamplers;
     const forwardUpsampleSize = x.shape.slice(2).some((d) => d % factor !== 0);
-    const config = this.config;
+    const config = this.settings;
     if (config.center_input_sample === true) x = ops.affine(x, 2, -1);
 
     const tEmb = this.timeProj.forward(timestepsForBatch(t, batch, false));

@@ -117,7 +117,10 @@ export class UNet2DModel extends DiffusersModel {
       "silu",
     );
 
-    const blockGroups = groups ?? Math.min(Math.trunc(channels[0] / 4), 32);
+    if (groups === null) {
+      // Diffusers builds its resnets with GroupNorm(num_groups=None) here, which fails; so do we, clearly.
+      throw new ConfigError(`${name}: norm_num_groups null is not supported (the resnet blocks need a group count)`);
+    }
     let outC = channels[0];
     for (let i = 0; i < down.length; i++) {
       const inC = outC;
@@ -131,7 +134,7 @@ export class UNet2DModel extends DiffusersModel {
           addResample: i !== channels.length - 1,
           resnetEps: eps,
           resnetActFn: act,
-          resnetGroups: groups ?? blockGroups,
+          resnetGroups: groups,
           attentionHeadDim: headDim ?? outC,
           downsamplePadding: c.downsample_padding,
           resnetTimeScaleShift: tss,
@@ -168,14 +171,14 @@ export class UNet2DModel extends DiffusersModel {
           addResample: i !== channels.length - 1,
           resnetEps: eps,
           resnetActFn: act,
-          resnetGroups: groups ?? blockGroups,
+          resnetGroups: groups,
           attentionHeadDim: headDim ?? outC,
           resnetTimeScaleShift: tss,
           resampleType: c.upsample_type,
         }),
       );
     }
-    this.convNormOut = new GroupNorm(vb.pp("conv_norm_out"), blockGroups, channels[0], eps);
+    this.convNormOut = new GroupNorm(vb.pp("conv_norm_out"), groups, channels[0], eps);
     this.convOut = new Conv2d(vb.pp("conv_out"), channels[0], c.out_channels, { kernelSize: 3, padding: 1 });
   }
 
@@ -196,7 +199,7 @@ export class UNet2DModel extends DiffusersModel {
    */
   async forward(x: F32, t: number | Tensor, options: UNet2DForwardOptions = {}): Promise<{ sample: F32 }> {
     const trace = options.trace;
-    const config = this.config;
+    const config = this.settings;
     if (x.shape.length !== 4 || x.dtype !== "float32") {
       throw new RangeError(`UNet2DModel.forward: expected a float32 [N, C, H, W] sample, got ${x.toString()}`);
     }

@@ -96,7 +96,8 @@ export class DPMSolverMultistepScheduler extends MultistepScheduler {
     const numTrain = c.num_train_timesteps as number;
     this.checkSteps(numInferenceSteps);
     // searchsorted(flip(lambda_t), lambda_min_clipped): count of flipped entries < the bound.
-    const bound = c.lambda_min_clipped as number;
+    // torch.searchsorted promotes the Python float bound to the table's float32.
+    const bound = f32(c.lambda_min_clipped as number);
     let clipped = 0;
     for (let i = numTrain - 1; i >= 0 && this.lambdaT[i] < bound; i--) clipped++;
     const lastTimestep = numTrain - clipped;

@@ -31,7 +31,7 @@ export class EulerAncestralDiscreteScheduler extends SigmaScheduler {
   constructor(config: Readonly<Record<string, unknown>> = {}) {
     super(EulerAncestralDiscreteScheduler.spec, config);
     if (this.config.rescale_betas_zero_snr) {
-      this.alphasCumprod[this.alphasCumprod.length - 1] = 2 ** -24;
+      this.alphasCumprod[this.alphasCumprod.length - 1] = 1 / 16777216; // 2^-24
       const n = this.alphasCumprod.length;
       this.sigmaTable[0] = fsqrt(f32(1 - this.alphasCumprod[n - 1]) / this.alphasCumprod[n - 1]);
     }
@@ -41,9 +41,7 @@ export class EulerAncestralDiscreteScheduler extends SigmaScheduler {
 
   setTimesteps(numInferenceSteps: number): void {
     const c = this.config;
-    if (!Number.isInteger(numInferenceSteps) || numInferenceSteps < 1) {
-      throw new RangeError(`${this.className}.setTimesteps: num_inference_steps must be a positive integer`);
-    }
+    this.checkSteps(numInferenceSteps);
     this.numInferenceSteps = numInferenceSteps;
     const timesteps = spacedTimestepsF32(
       c.timestep_spacing as string,

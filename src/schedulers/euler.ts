@@ -1,9 +1,11 @@
 // EulerDiscreteScheduler (Karras et al. 2022, algorithm 2), Diffusers v0.31.0 semantics: sigmas built in
 // float64 with NumPy's arithmetic then rounded to float32, steps in float32.
+
+import { glibcLog } from "../rng/libm/glibc-log.js";
 import type { Tensor } from "../tensor/index.js";
 import { spacedTimestepsF32 } from "./common.js";
 import type { SchedulerSpec } from "./config.js";
-import { interp, karrasSigmas, logF32, sigmaToT } from "./numpy.js";
+import { interp, karrasSigmas, logF32, sigmaToT, sigmaToTFromTensor } from "./numpy.js";
 import {
   betaSchedule,
   bool,
@@ -27,6 +29,26 @@ export function interpolatedSigmas(alphaSigmas: Float32Array, timesteps: readonl
   return interp(timesteps, xp, alphaSigmas);
 }
 
+/**
+ * Diffusers' _convert_to_exponential: torch.linspace(log(sigma_max), log(sigma_min), n).exp() in float32
+ * (Python's float64 log, torch's float32 linspace and SLEEF exp).
+ */
+export function exponentialSigmas(sigmaMin: number, sigmaMax: number, num: number): Float32Array {
+  return torchLinspaceF32(glibcLog(sigmaMax), glibcLog(sigmaMin), num).map(expF32);
+}
+
+/** The optional sigma bounds of a config (Diffusers reads them with hasattr, so swapped-in keys count). */
+export function configBound(config: Readonly<Record<string, unknown>>, key: "sigma_min" | "sigma_max"): number | null {
+  const v = config[key];
+  return typeof v === "number" ? v : null;
+}
+
+/** Diffusers refuses more than one of the sigma-schedule switches. */
+export function checkSigmaSwitches(className: string, config: Readonly<Record<string, unknown>>): void {
+  const on = ["use_karras_sigmas", "use_exponential_sigmas", "use_beta_sigmas"].filter((k) => config[k] === true);
+  if (on.length > 1) throw new RangeError(`${className}: only one of ${on.join(", ")} can be true`);
+}
+
 export class EulerDiscreteScheduler extends SigmaScheduler {
   static readonly spec: SchedulerSpec = {
     className: "EulerDiscreteScheduler",
@@ -39,7 +61,7 @@ export class EulerDiscreteScheduler extends SigmaScheduler {
       prediction_type: oneOf("epsilon", ["epsilon", "v_prediction", "sample", "original_sample"]),
       interpolation_type: oneOf("linear", ["linear", "log_linear"]),
       use_karras_sigmas: bool(false),
-      use_exponential_sigmas: unsupportedFlag(),
+      use_exponential_sigmas: bool(false),
       use_beta_sigmas: unsupportedFlag(),
       sigma_min: float(null, true),
       sigma_max: float(null, true),
@@ -55,7 +77,8 @@ export class EulerDiscreteScheduler extends SigmaScheduler {
 
   constructor(config: Readonly<Record<string, unknown>> = {}) {
     super(EulerDiscreteScheduler.spec, config);
-    if (this.config.rescale_betas_zero_snr) this.alphasCumprod[this.alphasCumprod.length - 1] = 2 ** -24;
+    checkSigmaSwitches(this.className, this.config);
+    if (this.config.rescale_betas_zero_snr) this.alphasCumprod[this.alphasCumprod.length - 1] = 1 / 16777216; // 2^-24
     this.resetTrainingSchedule();
   }
 
@@ -78,9 +101,7 @@ export class EulerDiscreteScheduler extends SigmaScheduler {
   setTimesteps(numInferenceSteps: number): void {
     const c = this.config;
     const numTrain = c.num_train_timesteps as number;
-    if (!Number.isInteger(numInferenceSteps) || numInferenceSteps < 1) {
-      throw new RangeError(`${this.className}.setTimesteps: num_inference_steps must be a positive integer`);
-    }
+    this.checkSteps(numInferenceSteps);
     this.numInferenceSteps = numInferenceSteps;
     let timesteps: number[] = spacedTimestepsF32(
       c.timestep_spacing as string,
@@ -104,6 +125,11 @@ export class EulerDiscreteScheduler extends SigmaScheduler {
       const sMax = (c.sigma_max as number | null) ?? sigmas[0];
       sigmas = karrasSigmas(sMin, sMax, numInferenceSteps);
       timesteps = Array.from(sigmas, (s) => sigmaToT(s, logSigmas));
+    } else if (c.use_exponential_sigmas) {
+      const sMin = configBound(c, "sigma_min") ?? sigmas[sigmas.length - 1];
+      const sMax = configBound(c, "sigma_max") ?? sigmas[0];
+      sigmas = exponentialSigmas(sMin, sMax, numInferenceSteps);
+      timesteps = Array.from(sigmas, (s) => sigmaToTFromTensor(s, logSigmas));
     }
     const last =
       c.final_sigmas_type === "sigma_min" ? fsqrt(f32(1 - this.alphasCumprod[0]) / this.alphasCumprod[0]) : 0;

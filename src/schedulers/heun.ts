@@ -3,8 +3,8 @@
 import type { Tensor } from "../tensor/index.js";
 import { spacedTimestepsF32 } from "./common.js";
 import type { SchedulerSpec } from "./config.js";
-import { interpolatedSigmas } from "./euler.js";
-import { karrasSigmas, logF32, sigmaToT } from "./numpy.js";
+import { checkSigmaSwitches, configBound, exponentialSigmas, interpolatedSigmas } from "./euler.js";
+import { karrasSigmas, logF32, sigmaToT, sigmaToTFromTensor } from "./numpy.js";
 import { bool, float, int, oneOf, PREDICTION_TYPES, spacing, trainedBetas, unsupportedFlag } from "./params.js";
 import type { StepResult } from "./scheduler.js";
 import { SigmaScheduler } from "./sigma-scheduler.js";
@@ -21,7 +21,7 @@ export class HeunDiscreteScheduler extends SigmaScheduler {
       trained_betas: trainedBetas,
       prediction_type: oneOf("epsilon", PREDICTION_TYPES),
       use_karras_sigmas: bool(false),
-      use_exponential_sigmas: unsupportedFlag(),
+      use_exponential_sigmas: bool(false),
       use_beta_sigmas: unsupportedFlag(),
       clip_sample: bool(false),
       clip_sample_range: float(1.0),
@@ -37,6 +37,7 @@ export class HeunDiscreteScheduler extends SigmaScheduler {
 
   constructor(config: Readonly<Record<string, unknown>> = {}) {
     super(HeunDiscreteScheduler.spec, config);
+    checkSigmaSwitches(this.className, this.config);
     this.setTimesteps(this.config.num_train_timesteps as number);
   }
 
@@ -51,9 +52,7 @@ export class HeunDiscreteScheduler extends SigmaScheduler {
 
   setTimesteps(numInferenceSteps: number): void {
     const c = this.config;
-    if (!Number.isInteger(numInferenceSteps) || numInferenceSteps < 1) {
-      throw new RangeError(`${this.className}.setTimesteps: num_inference_steps must be a positive integer`);
-    }
+    this.checkSteps(numInferenceSteps);
     this.numInferenceSteps = numInferenceSteps;
     let timesteps = spacedTimestepsF32(
       c.timestep_spacing as string,
@@ -65,10 +64,17 @@ export class HeunDiscreteScheduler extends SigmaScheduler {
     for (let i = 0; i < table.length; i++) table[i] = fsqrt(f32(1 - this.alphasCumprod[i]) / this.alphasCumprod[i]);
     const logSigmas = logF32(table);
     let sigmas: ArrayLike<number> = interpolatedSigmas(table, timesteps);
-    this.karrasRun = Boolean(c.use_karras_sigmas);
+    this.karrasRun = Boolean(c.use_karras_sigmas || c.use_exponential_sigmas);
     if (c.use_karras_sigmas) {
-      sigmas = karrasSigmas(sigmas[sigmas.length - 1], sigmas[0], numInferenceSteps);
+      const sMin = configBound(c, "sigma_min") ?? sigmas[sigmas.length - 1];
+      const sMax = configBound(c, "sigma_max") ?? sigmas[0];
+      sigmas = karrasSigmas(sMin, sMax, numInferenceSteps);
       timesteps = Array.from(sigmas, (s) => sigmaToT(s, logSigmas));
+    } else if (c.use_exponential_sigmas) {
+      const sMin = configBound(c, "sigma_min") ?? sigmas[sigmas.length - 1];
+      const sMax = configBound(c, "sigma_max") ?? sigmas[0];
+      sigmas = exponentialSigmas(sMin, sMax, numInferenceSteps);
+      timesteps = Array.from(sigmas, (s) => sigmaToTFromTensor(s, logSigmas));
     }
     const base = Float32Array.from({ length: sigmas.length + 1 }, (_, i) => (i < sigmas.length ? sigmas[i] : 0));
     // [s0, s1, s1, s2, s2, ..., s_{n-1}, s_{n-1}, 0]

@@ -4,8 +4,8 @@
 import type { Tensor } from "../tensor/index.js";
 import { spacedTimestepsF32 } from "./common.js";
 import type { SchedulerSpec } from "./config.js";
-import { interpolatedSigmas } from "./euler.js";
-import { karrasSigmas, logF32, sigmaToT } from "./numpy.js";
+import { checkSigmaSwitches, configBound, exponentialSigmas, interpolatedSigmas } from "./euler.js";
+import { karrasSigmas, logF32, sigmaToT, sigmaToTFromTensor } from "./numpy.js";
 import {
   betaSchedule,
   bool,
@@ -32,7 +32,7 @@ export class LMSDiscreteScheduler extends SigmaScheduler {
       beta_schedule: betaSchedule(),
       trained_betas: trainedBetas,
       use_karras_sigmas: bool(false),
-      use_exponential_sigmas: unsupportedFlag(),
+      use_exponential_sigmas: bool(false),
       use_beta_sigmas: unsupportedFlag(),
       prediction_type: oneOf("epsilon", PREDICTION_TYPES),
       timestep_spacing: spacing("linspace"),
@@ -45,6 +45,7 @@ export class LMSDiscreteScheduler extends SigmaScheduler {
 
   constructor(config: Readonly<Record<string, unknown>> = {}) {
     super(LMSDiscreteScheduler.spec, config);
+    checkSigmaSwitches(this.className, this.config);
     this.setTimesteps(this.config.num_train_timesteps as number);
   }
 
@@ -55,9 +56,7 @@ export class LMSDiscreteScheduler extends SigmaScheduler {
 
   setTimesteps(numInferenceSteps: number): void {
     const c = this.config;
-    if (!Number.isInteger(numInferenceSteps) || numInferenceSteps < 1) {
-      throw new RangeError(`${this.className}.setTimesteps: num_inference_steps must be a positive integer`);
-    }
+    this.checkSteps(numInferenceSteps);
     this.numInferenceSteps = numInferenceSteps;
     let timesteps = spacedTimestepsF32(
       c.timestep_spacing as string,
@@ -69,10 +68,15 @@ export class LMSDiscreteScheduler extends SigmaScheduler {
     for (let i = 0; i < table.length; i++) table[i] = fsqrt(f32(1 - this.alphasCumprod[i]) / this.alphasCumprod[i]);
     const logSigmas = logF32(table);
     let sigmas: ArrayLike<number> = interpolatedSigmas(table, timesteps);
-    this.karrasRun = Boolean(c.use_karras_sigmas);
+    this.karrasRun = Boolean(c.use_karras_sigmas || c.use_exponential_sigmas);
     if (c.use_karras_sigmas) {
       sigmas = karrasSigmas(sigmas[sigmas.length - 1], sigmas[0], numInferenceSteps);
       timesteps = Array.from(sigmas, (s) => sigmaToT(s, logSigmas));
+    } else if (c.use_exponential_sigmas) {
+      const sMin = configBound(c, "sigma_min") ?? sigmas[sigmas.length - 1];
+      const sMax = configBound(c, "sigma_max") ?? sigmas[0];
+      sigmas = exponentialSigmas(sMin, sMax, numInferenceSteps);
+      timesteps = Array.from(sigmas, (s) => sigmaToTFromTensor(s, logSigmas));
     }
     const all = new Float32Array(sigmas.length + 1);
     all.set(Array.from(sigmas));

@@ -26,7 +26,7 @@ export abstract class MultistepScheduler extends Scheduler {
 
   protected constructor(spec: SchedulerSpec, given: Readonly<Record<string, unknown>>) {
     super(spec, given);
-    if (this.config.rescale_betas_zero_snr) this.alphasCumprod[this.alphasCumprod.length - 1] = 2 ** -24;
+    if (this.config.rescale_betas_zero_snr) this.alphasCumprod[this.alphasCumprod.length - 1] = 1 / 16777216; // 2^-24
     this.sigmaTable = this.trainingSigmas();
     const n = this.alphasCumprod.length;
     this.timesteps = Array.from({ length: n }, (_, i) => n - 1 - i);
@@ -39,7 +39,7 @@ export abstract class MultistepScheduler extends Scheduler {
     return out;
   }
 
-  get sigmas(): number[] {
+  override get sigmas(): number[] {
     return Array.from(this.sigmaTable);
   }
 

@@ -9,9 +9,8 @@ export function roundHalfEven(x: number): number {
   if (!Number.isFinite(x)) return x;
   const fl = Math.floor(x);
   const frac = x - fl; // exact for every double
-  if (frac > 0.5) return fl + 1;
-  if (frac < 0.5) return fl;
-  return fl % 2 === 0 ? fl : fl + 1;
+  const r = frac > 0.5 ? fl + 1 : frac < 0.5 ? fl : fl % 2 === 0 ? fl : fl + 1;
+  return r === 0 && x < 0 ? -0 : r; // rint keeps the sign of a negative input that rounds to zero
 }
 
 /** np.linspace(start, stop, num) in float64 (endpoint included). */
@@ -120,7 +119,7 @@ export function numpyLogF32(value: number): number {
   let x = v;
   let expAdjust = 0;
   if (x < 1.1754943508222875e-38) {
-    x = Math.fround(x * 2 ** 100);
+    x = Math.fround(x * 1125899906842624 * 1125899906842624); // 2^100
     expAdjust = 100;
   }
   fbuf[0] = x;
@@ -156,17 +155,37 @@ export function logF32(values: ArrayLike<number>): Float64Array {
  */
 export function sigmaToT(sigma: number, logSigmas: ArrayLike<number>): number {
   const logSigma = Math.fround(glibcLog(Math.max(sigma, 1e-10)));
-  const n = logSigmas.length;
-  // argmax of cumsum(dists >= 0): the last index whose entry is <= logSigma (0 when there is none).
-  let lowIdx = 0;
-  for (let i = 0; i < n; i++) if (logSigma >= logSigmas[i]) lowIdx = i;
-  lowIdx = Math.min(lowIdx, n - 2);
-  const highIdx = lowIdx + 1;
+  const lowIdx = lowIndex(logSigma, logSigmas);
   const low = logSigmas[lowIdx];
-  const high = logSigmas[highIdx];
+  const high = logSigmas[lowIdx + 1];
   let w = Math.fround(Math.fround(low - logSigma) / Math.fround(low - high));
   w = w < 0 ? 0 : Math.min(w, 1);
-  return Math.fround(1 - w) * lowIdx + w * highIdx;
+  return Math.fround(1 - w) * lowIdx + w * (lowIdx + 1);
+}
+
+/**
+ * `_sigma_to_t` when sigma is a 0-dim float32 torch tensor (the exponential schedule): NumPy hands the
+ * arithmetic to torch, so log(sigma) stays float64 (NumPy's float64 log: glibc's here; NumPy builds with
+ * AVX512 SVML can differ in the last bit, which moves a float64 timestep by ~1e-14), the comparison with
+ * the table is float32, and the weight is float64 except for the float32 difference of the table entries.
+ */
+export function sigmaToTFromTensor(sigma: number, logSigmas: ArrayLike<number>): number {
+  const logSigma = glibcLog(Math.max(Math.fround(sigma), 1e-10));
+  const lowIdx = lowIndex(Math.fround(logSigma), logSigmas);
+  const low = logSigmas[lowIdx];
+  const high = logSigmas[lowIdx + 1];
+  // low - log_sigma is a torch float64 op; low - high stays a NumPy float32 scalar subtraction.
+  let w = (low - logSigma) / Math.fround(low - high);
+  w = w < 0 ? 0 : Math.min(w, 1);
+  return (1 - w) * lowIdx + w * (lowIdx + 1);
+}
+
+/** argmax of cumsum(log_sigma - table >= 0): the last index whose entry is <= logSigma (0 if none), <= n-2. */
+function lowIndex(logSigma: number, logSigmas: ArrayLike<number>): number {
+  const n = logSigmas.length;
+  let lowIdx = 0;
+  for (let i = 0; i < n; i++) if (logSigma >= logSigmas[i]) lowIdx = i;
+  return Math.min(lowIdx, n - 2);
 }
 
 /** Karras et al. (2022) sigma schedule, rho = 7, in float64 as Diffusers evaluates it with NumPy. */

@@ -2,7 +2,7 @@
 // tables, timestep bookkeeping and the shared parts of step()'s contract.
 import type { Generator } from "../rng/generator.js";
 import { randnTensor } from "../rng/randn-tensor.js";
-import type { Tensor } from "../tensor/index.js";
+import { Tensor } from "../tensor/index.js";
 import {
   configToJsonString,
   rememberUsedDefaults,
@@ -90,7 +90,6 @@ export abstract class Scheduler {
     const { init, hidden } = splitForTarget(this.spec, config, overrides);
     pendingHidden = hidden;
     try {
-      // biome-ignore lint/complexity/noThisInStatic: constructs the subclass fromConfig was called on.
       return new this(init);
     } finally {
       pendingHidden = null;
@@ -111,6 +110,23 @@ export abstract class Scheduler {
 
   toJSON(): Record<string, unknown> {
     return { ...this.config };
+  }
+
+  /** float32 sigmas of the run (one more than timesteps), or null for schedulers without sigmas (DDPM/DDIM/PNDM). */
+  get sigmas(): number[] | null {
+    return null;
+  }
+
+  /** `timesteps` as a Tensor of the dtype Diffusers holds them in (int64, float32 or float64). */
+  get timestepsTensor(): Tensor {
+    const n = this.timesteps.length;
+    if (this.timestepsDtype === "int64")
+      return Tensor.from(
+        BigInt64Array.from(this.timesteps, (t) => BigInt(t)),
+        [n],
+      );
+    if (this.timestepsDtype === "float32") return Tensor.from(Float32Array.from(this.timesteps), [n]);
+    return Tensor.from(Float64Array.from(this.timesteps), [n]);
   }
 
   /** Scale of the initial noise (`init_noise_sigma`). */

@@ -21,7 +21,7 @@ export abstract class SigmaScheduler extends Scheduler {
     }
   }
 
-  get sigmas(): number[] {
+  override get sigmas(): number[] {
     return Array.from(this.sigmaTable);
   }
 

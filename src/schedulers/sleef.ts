@@ -118,7 +118,7 @@ export function sleefExpf(x: number): number {
 export function sleefLogf(x: number): number {
   let d = f32(x);
   const tiny = d < 1.1754943508222875e-38;
-  if (tiny) d = f32(d * 2 ** 64);
+  if (tiny) d = f32(d * 4294967296 * 4294967296); // 2^64
   let e = ilogb2k(f32(d * f32(1 / 0.75)));
   const m = ldexp3(d, -e);
   if (tiny) e -= 64;

@@ -201,7 +201,11 @@ export class UniPCMultistepScheduler extends MultistepScheduler {
     }
     let rhos: number[] = [];
     if (d1s.length > 0) {
-      rhos = order === 2 ? [0.5] : solveF32(UniPCMultistepScheduler.powerMatrix(rks, order - 1), b.slice(0, order - 1));
+      // R[:-1, :-1] is a non-contiguous view upstream, which changes how torch solves it.
+      rhos =
+        order === 2
+          ? [0.5]
+          : solveF32(UniPCMultistepScheduler.powerMatrix(rks, order - 1), b.slice(0, order - 1), false);
     }
     const predictX0 = Boolean(this.config.predict_x0);
     const a = predictX0 ? fdiv(t.sigma, s0.sigma) : fdiv(t.alpha, s0.alpha);

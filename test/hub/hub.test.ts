@@ -22,6 +22,7 @@ import {
   hubTryDownloadFile,
   LocalEntryNotFoundError,
   PickleOnlyRepositoryError,
+  type ProgressEvent,
   RepositoryNotFoundError,
   resolveModel,
   resolveModelFiles,
@@ -129,8 +130,8 @@ const hubFile = (repo: string, commit: string, path: string) => hub.repos.get(re
 test("fresh download: only the pipeline's files, laid out exactly like huggingface_hub's cache", async () => {
   const opts = fresh();
   const before = hub.log.length;
-  const events: number[] = [];
-  const resolved = await resolvePipelineFiles("org/tiny-pipe", { ...opts, progress: (e) => events.push(e.downloaded) });
+  const events: ProgressEvent[] = [];
+  const resolved = await resolvePipelineFiles("org/tiny-pipe", { ...opts, progress: (e) => events.push(e) });
   assert.equal(resolved.source, "hub");
   assert.equal(resolved.commit, C2);
   assert.deepEqual(resolved.files, [
@@ -169,7 +170,12 @@ test("fresh download: only the pipeline's files, laid out exactly like huggingfa
   const urls = hub.log.slice(before).map((r) => r.url);
   for (const unwanted of [".bin", "fp16", ".ckpt", "README"])
     assert.ok(!urls.some((u) => u.includes(unwanted)), `${unwanted} requested`);
-  assert.ok(events.at(-1)! > 0, "progress was reported");
+  // Progress: per file, and overall for the files the snapshot fetched (the three besides model_index.json).
+  const last = events.at(-1)!;
+  const fetched = resolved.files.slice(1).reduce((n, f) => n + hubFile("org/tiny-pipe", C2, f).length, 0);
+  assert.equal(last.overallTotal, fetched);
+  assert.equal(last.overallDownloaded, fetched);
+  assert.ok(events.some((e) => e.file === "unet/diffusion_pytorch_model.safetensors" && e.done));
 });
 
 test("cached re-use makes no requests at all", async () => {
@@ -281,7 +287,7 @@ test("an interrupted download resumes with a Range request, within a run and acr
   const opts2 = fresh();
   const blobs = join(storage(opts2.cacheDir, "org/big"), "blobs");
   mkdirSync(blobs, { recursive: true });
-  writeFileSync(join(blobs, `${sum}.incomplete`), content.subarray(0, 123_456));
+  writeFileSync(join(blobs, `${sum}.reprodiff.incomplete`), content.subarray(0, 123_456));
   const before2 = hub.log.length;
   const again = await resolveModelFiles("org/big", opts2);
   assert.equal(sha256(readFileSync(join(again.path, "diffusion_pytorch_model.safetensors"))), sum);
@@ -292,7 +298,33 @@ test("an interrupted download resumes with a Range request, within a run and acr
       .map((r) => r.range),
     ["bytes=123456-"],
   );
-  assert.ok(!existsSync(join(blobs, `${sum}.incomplete`)));
+  assert.ok(!existsSync(join(blobs, `${sum}.reprodiff.incomplete`)));
+});
+
+test("an aborted download stops cleanly and the next run resumes it", async () => {
+  const opts = fresh();
+  const sum = sha256(hubFile("org/big", C1, "diffusion_pytorch_model.safetensors"));
+  const controller = new AbortController();
+  hub.slowMs = 3;
+  try {
+    await assert.rejects(
+      resolveModelFiles("org/big", {
+        ...opts,
+        signal: controller.signal,
+        progress: (e) => {
+          if (e.downloaded > 20_000) controller.abort();
+        },
+      }),
+      (e: Error) => e.name === "AbortError",
+    );
+  } finally {
+    hub.slowMs = 0;
+  }
+  const partial = join(storage(opts.cacheDir, "org/big"), "blobs", `${sum}.reprodiff.incomplete`);
+  assert.ok(existsSync(partial), "the partial download is kept for resuming");
+  const before = hub.log.length;
+  await resolveModelFiles("org/big", opts);
+  assert.match(hub.log.slice(before).find((r) => r.server === "cdn")?.range ?? "", /^bytes=[1-9]\d*-$/);
 });
 
 test("two loaders at once (same process) fetch each blob once and both succeed", async () => {
@@ -426,6 +458,32 @@ test("a missing file is remembered in .no_exist and answered offline", async () 
   );
   const config = await hubDownloadFile("org/big", "config.json", opts);
   assert.equal(readFileSync(config, "utf8"), "{}");
+});
+
+test("single-file download of an LFS file follows the CDN redirect and names the blob by its sha256", async () => {
+  const opts = fresh({ token: "hf_any" });
+  const content = hubFile("org/big", C1, "diffusion_pytorch_model.safetensors");
+  const before = hub.log.length;
+  const path = await hubDownloadFile("org/big", "diffusion_pytorch_model.safetensors", opts);
+  assert.equal(readlinkSync(path), `../../blobs/${sha256(content)}`);
+  assert.equal(sha256(readFileSync(path)), sha256(content));
+  const log = hub.log.slice(before);
+  assert.deepEqual(
+    log.map((r) => `${r.server} ${r.method}`),
+    ["hub HEAD", "cdn GET"],
+  );
+  assert.equal(log[0].authorization, "Bearer hf_any");
+  assert.equal(log[1].authorization, undefined, "the token is not sent to another origin");
+  await assert.rejects(hubDownloadFile("org/big", "nope.txt", opts), /org\/big@main: nope\.txt does not exist/);
+  hub.corrupt.add(sha256(content));
+  try {
+    await assert.rejects(
+      hubDownloadFile("org/big", "diffusion_pytorch_model.safetensors", fresh()),
+      CorruptDownloadError,
+    );
+  } finally {
+    hub.corrupt.delete(sha256(content));
+  }
 });
 
 test("a cache laid out by hand exactly as Python's huggingface_hub writes it is read offline", async () => {

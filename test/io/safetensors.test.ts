@@ -209,3 +209,47 @@ test("pickle checkpoints are refused by name before the file is opened", async (
     });
   }
 });
+
+test("sharded checkpoints: the index maps each tensor to its shard, read lazily and validated", async () => {
+  const { SafetensorsShards } = await import("../../src/io/safetensors-file.node.js");
+  const shardDir = join(dir, "sharded");
+  const { mkdirSync, writeFileSync } = await import("node:fs");
+  mkdirSync(shardDir);
+  const a = Tensor.from(new Float32Array([1, 2]), [2]);
+  const b = Tensor.from(new Float64Array([3]), [1]);
+  await saveSafetensors(join(shardDir, "m-00001-of-00002.safetensors"), { a });
+  await saveSafetensors(join(shardDir, "m-00002-of-00002.safetensors"), { b });
+  const index = (map: Record<string, string>) => {
+    const p = join(shardDir, "m.safetensors.index.json");
+    writeFileSync(p, JSON.stringify({ metadata: { total_size: 16 }, weight_map: map }));
+    return p;
+  };
+  const shards = await SafetensorsShards.open(
+    index({ a: "m-00001-of-00002.safetensors", b: "m-00002-of-00002.safetensors" }),
+  );
+  try {
+    assert.deepEqual(shards.keys(), ["a", "b"]);
+    assert.deepEqual([...(await shards.float32("b")).data], [3]);
+    assert.equal((await shards.tensor("b")).dtype, "float64");
+    await assert.rejects(shards.float32("c"), /tensor "c": no tensor of that name in the index/);
+  } finally {
+    await shards.close();
+  }
+  await assert.rejects(
+    SafetensorsShards.open(index({ a: "../evil.safetensors" })),
+    /is not a \.safetensors file name beside the index/,
+  );
+  await assert.rejects(
+    SafetensorsShards.open(index({ a: "m-00002-of-00002.safetensors", b: "m-00002-of-00002.safetensors" })),
+    /tensor "a" is mapped to m-00002-of-00002\.safetensors, which does not contain it/,
+  );
+  await assert.rejects(
+    SafetensorsShards.open(index({ a: "m-00001-of-00002.safetensors", b: "missing.safetensors" })),
+    /missing\.safetensors: file not found/,
+  );
+  await saveSafetensors(join(shardDir, "extra.safetensors"), { a, x: b });
+  await assert.rejects(
+    SafetensorsShards.open(index({ a: "extra.safetensors" })),
+    /extra\.safetensors holds tensor "x", which the index does not map to it/,
+  );
+});

@@ -87,6 +87,14 @@ test("unsupported options are rejected naming the key and the supported values",
     /resnet_time_scale_shift = "spatial" is not supported/,
   );
   assert.throws(() => new UNet2DModel({ ...TINY_UNET, act_fn: "mish" }), /act_fn: unsupported activation "mish"/);
+  assert.throws(
+    () => new UNet2DModel({ ...TINY_UNET, norm_num_groups: null }),
+    /norm_num_groups null is not supported/,
+  );
+  assert.throws(
+    () => new UNet2DModel({ ...TINY_UNET, downsample_type: "fir" }),
+    /downsample_type = "fir" is not supported; supported: "conv", "resnet"/,
+  );
   const cond = loadJsonFixture<Record<string, unknown>>("models", "unet2d_condition_tiny", "config.json");
   assert.throws(
     () => new UNet2DConditionModel({ ...cond, addition_embed_type: "text_time" }),

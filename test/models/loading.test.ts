@@ -7,8 +7,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { SafetensorsBuffer } from "../../src/io/safetensors.js";
+import type { ModelFolder } from "../../src/models/folder.js";
 import { loadModel } from "../../src/models/registry.js";
 import { UNet2DModel } from "../../src/models/unet2d.js";
+import { SafetensorsWeights } from "../../src/models/weights.js";
 import { widenFloat16 } from "../../src/tensor/half.js";
 import { fixturePath } from "../helpers/fixtures.js";
 import { f32Bytes, type RawTensor, toFloat16Bits, writeSafetensors } from "./safetensors-writer.js";
@@ -148,6 +150,29 @@ test("bad folders and options fail clearly", async () => {
   );
   const bad = folder({ "config.json": "{ nope", "diffusion_pytorch_model.safetensors": writeSafetensors({}) });
   await assert.rejects(UNet2DModel.fromPretrained(bad), /config\.json: not valid JSON/);
+});
+
+test("a repository id goes to the Hub cache (offline here: a clear error, no network)", async () => {
+  await assert.rejects(
+    UNet2DModel.fromPretrained("google/ddpm-cifar10-32", {
+      hub: { localFilesOnly: true, cacheDir: join(tmpRoot, "empty-cache") },
+    }),
+    /google\/ddpm-cifar10-32@main: not in the cache/,
+  );
+});
+
+test("an in-memory ModelFolder (no file system, as in a browser) loads the same model", async () => {
+  const files = new Map<string, string | Uint8Array>([
+    ["config.json", CONFIG],
+    ["diffusion_pytorch_model.safetensors", writeSafetensors(rawTensors())],
+  ]);
+  const memory: ModelFolder = {
+    location: "memory://cifar-mini",
+    exists: async (path) => files.has(path),
+    readText: async (path) => String(files.get(path)),
+    openWeights: async (paths) => SafetensorsWeights.fromBytes(files.get(paths[0]) as Uint8Array, paths[0]),
+  };
+  await assertSameWeights(await UNet2DModel.fromPretrained(memory));
 });
 
 test("loadModel dispatches on _class_name", async () => {

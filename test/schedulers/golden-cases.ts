@@ -35,6 +35,7 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) return Number.POSITIVE_INFINITY;
   let m = 0;
   for (let i = 0; i < a.length; i++) {
+    if (Object.is(a[i], b[i]) || a[i] === b[i]) continue; // equal infinities too
     const d = Math.abs(a[i] - b[i]);
     if (Number.isNaN(d)) {
       if (!(Number.isNaN(a[i]) && Number.isNaN(b[i]))) return Number.POSITIVE_INFINITY;
@@ -65,6 +66,7 @@ export interface ReplayReport {
 export interface GoldenData {
   get(name: string): Float32Array;
   has(name: string): boolean;
+  native(name: string): Tensor;
   slice(name: string, i: number): Float32Array;
 }
 
@@ -82,6 +84,7 @@ export function loadData(file: string): GoldenData {
   return {
     get,
     has: (name) => st.keys().includes(name),
+    native: (name) => st.tensor(name),
     slice: (name, i) => {
       const all = get(name);
       const per = all.length / st.info(name).shape[0];

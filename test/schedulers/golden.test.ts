@@ -25,9 +25,18 @@ for (const gc of cases) {
     assert.equal(s.initNoiseSigma, gc.init_noise_sigma, "init_noise_sigma");
     assert.equal(maxAbsDiff(s.betas, data.get("betas")), 0, "betas");
     assert.equal(maxAbsDiff(s.alphasCumprod, data.get("alphas_cumprod")), 0, "alphas_cumprod");
+    const tt = s.timestepsTensor;
+    assert.equal(tt.dtype, gc.timesteps_dtype);
+    assert.deepEqual(
+      Array.from(tt.data as ArrayLike<unknown>),
+      Array.from(data.native("timesteps").data as ArrayLike<unknown>),
+    );
     if (gc.sigmas) {
-      const sig = (s as unknown as { sigmas: number[] }).sigmas;
+      const sig = s.sigmas as number[];
       assert.ok(maxAbsDiff(sig, gc.sigmas) <= TOL, `sigmas max|d| ${maxAbsDiff(sig, gc.sigmas)}`);
+      assert.equal(maxAbsDiff(sig, data.get("sigmas")), 0, "sigmas tensor");
+    } else {
+      assert.equal(s.sigmas, null);
     }
     const results: string[] = [];
     for (const feed of ["recorded", "recomputed"] as const) {

@@ -55,7 +55,22 @@ export function attention(qIn: F32, kIn: F32, vIn: F32, options: AttentionOption
     for (let i = 0; i < lq; i++) {
       const qRow = qBase + i * d;
       const visible = causal ? Math.min(i + 1, lk) : lk;
-      for (let j = 0; j < visible; j++) {
+      let j = 0;
+      // Two keys per pass only to overlap their independent accumulator chains (each is its own §R2 sum).
+      for (; j + 2 <= visible; j += 2) {
+        const k0 = kBase + j * d;
+        const k1 = k0 + d;
+        let dot0 = 0;
+        let dot1 = 0;
+        for (let t = 0; t < d; t++) {
+          const qv = qd[qRow + t];
+          dot0 = fround(dot0 + fround(qv * kd[k0 + t]));
+          dot1 = fround(dot1 + fround(qv * kd[k1 + t]));
+        }
+        scores[j] = dot0 * scale;
+        scores[j + 1] = dot1 * scale;
+      }
+      for (; j < visible; j++) {
         const kRow = kBase + j * d;
         let dot = 0;
         for (let t = 0; t < d; t++) dot = fround(dot + fround(qd[qRow + t] * kd[kRow + t]));

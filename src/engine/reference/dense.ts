@@ -33,7 +33,32 @@ export function linear(xIn: F32, weightIn: F32, biasIn: F32 | null): F32 {
   const out = new Float32Array(rows * outF);
   for (let r = 0; r < rows; r++) {
     const xRow = r * inF;
-    for (let o = 0; o < outF; o++) {
+    let o = 0;
+    // Four outputs per pass only to overlap their independent accumulator chains; each output's sum is
+    // still its own ascending-k sequence of rounded products and additions.
+    for (; o + 4 <= outF; o += 4) {
+      const w0 = o * inF;
+      const w1 = w0 + inF;
+      const w2 = w1 + inF;
+      const w3 = w2 + inF;
+      let a0 = 0;
+      let a1 = 0;
+      let a2 = 0;
+      let a3 = 0;
+      for (let i = 0; i < inF; i++) {
+        const xv = xd[xRow + i];
+        a0 = fround(a0 + fround(xv * wd[w0 + i]));
+        a1 = fround(a1 + fround(xv * wd[w1 + i]));
+        a2 = fround(a2 + fround(xv * wd[w2 + i]));
+        a3 = fround(a3 + fround(xv * wd[w3 + i]));
+      }
+      const y = r * outF + o;
+      out[y] = bias === null ? a0 : a0 + bias.data[o];
+      out[y + 1] = bias === null ? a1 : a1 + bias.data[o + 1];
+      out[y + 2] = bias === null ? a2 : a2 + bias.data[o + 2];
+      out[y + 3] = bias === null ? a3 : a3 + bias.data[o + 3];
+    }
+    for (; o < outF; o++) {
       const wRow = o * inF;
       let acc = 0;
       for (let i = 0; i < inF; i++) acc = fround(acc + fround(xd[xRow + i] * wd[wRow + i]));

@@ -1,0 +1,8 @@
+// The Node.js entry (package.json's "node" condition): everything in the browser-safe core plus the parts
+// that need the file system or the network stack — lazy safetensors files, .npy files, configs on disk
+// and the huggingface_hub-compatible cache.
+export * from "./hub/index.js";
+export * from "./index.js";
+export { readConfigFile, writeConfigFile } from "./io/config.node.js";
+export { loadNpy, saveNpy } from "./io/npy.node.js";
+export { loadSafetensors, SafetensorsFile, SafetensorsShards, saveSafetensors } from "./io/safetensors-file.node.js";
