@@ -25,9 +25,11 @@ function normalizePadding(p: Conv2dOptions["padding"]): [number, number, number,
 }
 
 /**
- * The fast backend: conv2d, linear and matmul run as WebAssembly SIMD GEMMs over a thread pool,
- * bit-identical to the reference backend (docs/NUMERICS.md R2) for every thread count. Ops without a
- * wasm kernel delegate to `fallback` (the reference backend).
+ * The fast backend: conv2d, linear, matmul and attention (q·kᵀ and p·v) run as WebAssembly SIMD GEMMs
+ * over a thread pool; softmax, groupNorm and layerNorm run as threaded wasm loops. Every result is
+ * bit-identical to the reference backend (docs/NUMERICS.md R2–R5) for every thread count. Other ops and
+ * degenerate shapes delegate to `fallback` (the reference backend). Weights are packed on first use and
+ * cached per weight tensor object.
  */
 export class WasmBackend implements Backend {
   readonly name = "wasm";

@@ -6,7 +6,8 @@ import type { GemmFields, WasmRuntime } from "./runtime.js";
 const KC = 256;
 /** Widest N chunk (in 8-column panels): bounds the packed B of one chunk to 128 columns. */
 const MAX_N_CHUNK_PANELS = 16;
-/** Narrowest N chunk worth splitting to (in panels) before M is split instead. */
+/** Narrowest M and N chunks (in panels) the planner splits to before splitting the other dimension. */
+const MIN_M_CHUNK_PANELS = 8;
 const MIN_N_CHUNK_PANELS = 4;
 /** Largest packed A of one chunk, so it stays in L2 across the N panels. */
 const MAX_A_CHUNK_BYTES = 1 << 20;
@@ -36,15 +37,19 @@ export function planGemm(
   const mPanels = Math.ceil(M / MR);
   const nPanels = Math.ceil(N / NR);
   const kc = Math.max(1, Math.min(K, KC));
-  // Enough chunks for dynamic balancing when threaded; N chunks stay >= 4 panels wide so each K block of
-  // A (read from L2) serves several B panels, and M is split when N alone cannot give enough chunks.
+  // Enough chunks for dynamic balancing when threaded. M is split first (down to 8-panel chunks) so N
+  // chunks stay wide and each K block of A (read from L2) serves many B panels; then N is narrowed.
   const want = threads > 1 ? 3 * threads : 1;
   let nChunks = Math.ceil(nPanels / MAX_N_CHUNK_PANELS);
-  if (batch * nChunks < want)
-    nChunks = Math.max(nChunks, Math.min(Math.ceil(nPanels / MIN_N_CHUNK_PANELS), Math.ceil(want / batch)));
+  let mChunks = aPacked ? 1 : Math.ceil((mPanels * MR * kc * 4) / MAX_A_CHUNK_BYTES);
+  if (batch * nChunks * mChunks < want) {
+    mChunks = Math.max(mChunks, Math.min(Math.ceil(mPanels / MIN_M_CHUNK_PANELS), Math.ceil(want / (batch * nChunks))));
+  }
+  if (batch * nChunks * mChunks < want) {
+    nChunks = Math.max(nChunks, Math.min(Math.ceil(nPanels / MIN_N_CHUNK_PANELS), Math.ceil(want / (batch * mChunks))));
+  }
   const nChunkPanels = Math.ceil(nPanels / nChunks);
   nChunks = Math.ceil(nPanels / nChunkPanels);
-  let mChunks = aPacked ? 1 : Math.ceil((mPanels * MR * kc * 4) / MAX_A_CHUNK_BYTES);
   if (batch * nChunks * mChunks < want) mChunks = Math.ceil(want / (batch * nChunks));
   mChunks = Math.min(mPanels, mChunks);
   const mChunkPanels = Math.ceil(mPanels / mChunks);

@@ -5,17 +5,23 @@
 export const RESERVED_BYTES = 65536;
 
 // Control words (Int32 indexes from address 0).
-/** (generation << 8) | participating workers: bumped to start a job. */
+/** (generation << 8) | workers invited: bumped to publish a job. */
 export const CTRL_GEN = 0;
-/** Workers that finished the current job. */
-export const CTRL_DONE = 1;
-/** Set by a worker whose job threw (the job's result is then discarded and the op throws). */
+/** Workers that finished running a job (monotonic; with CTRL_ENTERED it tells who is still inside). */
+export const CTRL_LEFT = 1;
+/** Set by a worker whose job threw (the op then throws). */
 export const CTRL_ERROR = 2;
 /** Chunk claim counter of the current job (wasm `atomic.add`). */
 export const CTRL_COUNTER = 3;
+/** 1 while the current job accepts helpers; the caller closes it once every chunk is claimed. */
+export const CTRL_OPEN = 4;
+/** Workers that tried to join a job (monotonic). */
+export const CTRL_ENTERED = 5;
+/** Workers that ran the current job (reset per job; diagnostics). */
+export const CTRL_RAN = 6;
 /** Worker i sets word CTRL_READY + i once instantiated. */
 export const CTRL_READY = 16;
-/** Most workers a pool may hold (the participant count lives in 8 bits of CTRL_GEN). */
+/** Most workers a pool may hold (the invited count lives in 8 bits of CTRL_GEN). */
 export const MAX_WORKERS = 255;
 /** Int32 words of the control block. */
 export const CTRL_WORDS = CTRL_READY + MAX_WORKERS + 1;

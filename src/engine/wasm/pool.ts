@@ -1,4 +1,14 @@
-import { CTRL_DONE, CTRL_ERROR, CTRL_GEN, CTRL_READY, CTRL_WORDS, MAX_WORKERS } from "./layout.js";
+import {
+  CTRL_ENTERED,
+  CTRL_ERROR,
+  CTRL_GEN,
+  CTRL_LEFT,
+  CTRL_OPEN,
+  CTRL_RAN,
+  CTRL_READY,
+  CTRL_WORDS,
+  MAX_WORKERS,
+} from "./layout.js";
 import type { WorkerInit } from "./worker-loop.js";
 
 /** What differs between Node and browsers: how to start a worker and whether this thread may block. */
@@ -15,9 +25,9 @@ export interface PoolHost {
 const READY_TIMEOUT_MS = 20000;
 
 /**
- * Workers over one shared memory. A job is published by bumping the generation word; each participant
- * (the caller is participant 0) claims chunks of it from an atomic counter inside the kernel, and the
- * caller sleeps in Atomics.wait until every participant reported done. Threads only ever split
+ * Workers over one shared memory. A job is published by bumping the generation word; the caller and every
+ * worker that joins in time claim chunks from an atomic counter inside the kernel; the caller then closes
+ * the job and sleeps in Atomics.wait until the workers inside it have left. Threads only ever split
  * independent outputs, so the result does not depend on how many took part.
  */
 export class ThreadPool {
@@ -64,18 +74,22 @@ export class ThreadPool {
   }
 
   /**
-   * Runs one job with up to `workers` helpers besides the caller (only those already ready: workers
-   * 1..p with p the longest ready prefix). `local` is the caller's share. Returns how many workers took part.
+   * Runs one job with up to `workers` helpers besides the caller (workers 1..p with p the longest ready
+   * prefix); `local` is the caller's share and returns once every chunk is claimed. Returns how many
+   * workers actually helped.
    */
   run(workers: number, local: () => void): number {
     const ctrl = this.ctrl();
-    let parts = 0;
-    while (parts < Math.min(workers, this.workers.length) && Atomics.load(ctrl, CTRL_READY + parts + 1) === 1) parts++;
-    Atomics.store(ctrl, CTRL_DONE, 0);
+    let invited = 0;
+    while (invited < Math.min(workers, this.workers.length) && Atomics.load(ctrl, CTRL_READY + invited + 1) === 1) {
+      invited++;
+    }
     Atomics.store(ctrl, CTRL_ERROR, 0);
-    if (parts > 0) {
+    Atomics.store(ctrl, CTRL_RAN, 0);
+    if (invited > 0) {
+      Atomics.store(ctrl, CTRL_OPEN, 1);
       this.generation = (this.generation + 1) & 0x7fffff;
-      Atomics.store(ctrl, CTRL_GEN, (this.generation << 8) | parts);
+      Atomics.store(ctrl, CTRL_GEN, (this.generation << 8) | invited);
       Atomics.notify(ctrl, CTRL_GEN);
     }
     let localError: unknown = null;
@@ -84,15 +98,19 @@ export class ThreadPool {
     } catch (error) {
       localError = error;
     }
-    // Wait even when our own share threw: workers must be out of the job's buffers before they are freed.
-    for (;;) {
-      const done = Atomics.load(ctrl, CTRL_DONE);
-      if (done >= parts) break;
-      Atomics.wait(ctrl, CTRL_DONE, done);
+    if (invited > 0) {
+      // Close the job, then wait for the workers inside it (even when our share threw: they must be out
+      // of the job's buffers before those are freed). Late workers see it closed and leave untouched.
+      Atomics.store(ctrl, CTRL_OPEN, 0);
+      for (;;) {
+        const left = Atomics.load(ctrl, CTRL_LEFT);
+        if (Atomics.load(ctrl, CTRL_ENTERED) === left) break;
+        Atomics.wait(ctrl, CTRL_LEFT, left);
+      }
     }
     if (localError !== null) throw localError;
     if (Atomics.load(ctrl, CTRL_ERROR) !== 0) throw new Error("reprodiff: a wasm pool worker failed during a job");
-    return parts;
+    return Atomics.load(ctrl, CTRL_RAN);
   }
 
   /** Stops every worker (a later `ensure` starts fresh ones). */

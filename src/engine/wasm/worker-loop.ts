@@ -1,4 +1,14 @@
-import { CTRL_DONE, CTRL_ERROR, CTRL_GEN, CTRL_READY, CTRL_WORDS, DESC_ADDR } from "./layout.js";
+import {
+  CTRL_ENTERED,
+  CTRL_ERROR,
+  CTRL_GEN,
+  CTRL_LEFT,
+  CTRL_OPEN,
+  CTRL_RAN,
+  CTRL_READY,
+  CTRL_WORDS,
+  DESC_ADDR,
+} from "./layout.js";
 
 /** What a worker needs to join the pool: the compiled kernels, the one shared memory, its index (>= 1). */
 export interface WorkerInit {
@@ -10,8 +20,9 @@ export interface WorkerInit {
 /**
  * The body of every pool worker (Node worker_threads and Web Workers alike): instantiate the kernels over
  * the shared memory, announce readiness, then sleep in Atomics.wait until the generation word changes.
- * A worker takes part in a job only when its index is within the job's participant count, so a worker
- * that became ready in the middle of a job never touches it. Never returns.
+ * A woken worker registers (CTRL_ENTERED) and helps only if the job it woke for is still open; the caller
+ * closes a job once all chunks are claimed and then waits only for workers inside it, so a worker the OS
+ * has not scheduled yet never delays an op. Never returns.
  */
 export function workerLoop(init: WorkerInit): never {
   const instance = new WebAssembly.Instance(init.module, { env: { memory: init.memory } });
@@ -27,12 +38,17 @@ export function workerLoop(init: WorkerInit): never {
     if (word === last) continue;
     last = word;
     if (init.index > (word & 0xff)) continue;
-    try {
-      runJob(DESC_ADDR, init.index);
-    } catch {
-      Atomics.store(ctrl, CTRL_ERROR, 1);
+    Atomics.add(ctrl, CTRL_ENTERED, 1);
+    // Still the job we woke for, and still open: its descriptor is complete and stays put until we leave.
+    if (Atomics.load(ctrl, CTRL_OPEN) === 1 && Atomics.load(ctrl, CTRL_GEN) === word) {
+      Atomics.add(ctrl, CTRL_RAN, 1);
+      try {
+        runJob(DESC_ADDR, init.index);
+      } catch {
+        Atomics.store(ctrl, CTRL_ERROR, 1);
+      }
     }
-    Atomics.add(ctrl, CTRL_DONE, 1);
-    Atomics.notify(ctrl, CTRL_DONE);
+    Atomics.add(ctrl, CTRL_LEFT, 1);
+    Atomics.notify(ctrl, CTRL_LEFT);
   }
 }
