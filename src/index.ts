@@ -32,6 +32,7 @@ export {
   setNumThreads,
   type TimestepEmbeddingOptions,
 } from "./engine/index.js";
+export { type WasmBackend, wasmSimdSupported } from "./engine/wasm/index.js";
 export {
   ConfigError,
   floatKeysOf,
