@@ -18,6 +18,15 @@ export interface DiffusersResolveOptions extends HubOptions {
   variant?: string | null;
 }
 
+export interface PipelineResolveOptions extends DiffusersResolveOptions {
+  /**
+   * The component folders to fetch, given the parsed model_index.json (the pipeline class that will load
+   * it decides; it may also throw to refuse the repository before any weights are fetched). Without it,
+   * every component model_index.json names is fetched.
+   */
+  components?: (modelIndex: Record<string, unknown>) => readonly string[];
+}
+
 /**
  * A pipeline folder or repository: model_index.json plus, for each component it names, the configs
  * and the safetensors weights of the variant (a component without that variant uses its default
@@ -25,9 +34,15 @@ export interface DiffusersResolveOptions extends HubOptions {
  */
 export async function resolvePipelineFiles(
   idOrPath: string,
-  options: DiffusersResolveOptions = {},
+  options: PipelineResolveOptions = {},
 ): Promise<ResolvedModel> {
   const variant = options.variant ?? null;
+  const select = (files: readonly string[], index: Record<string, unknown>, where: string) =>
+    selectPipelineFiles(files, index, {
+      variant,
+      where,
+      ...(options.components !== undefined ? { components: options.components(index) } : {}),
+    });
   const folder = await findLocalFolder(idOrPath, options.env);
   if (folder !== null) {
     const files = await listLocalFiles(folder);
@@ -37,7 +52,7 @@ export async function resolvePipelineFiles(
     const index = await readConfigFile(join(folder, "model_index.json"));
     return {
       path: folder,
-      files: selectPipelineFiles(files, index, { variant, where: folder }),
+      files: select(files, index, folder),
       repoId: null,
       commit: null,
       source: "local",
@@ -52,10 +67,17 @@ export async function resolvePipelineFiles(
   // The rest of the load is pinned to the commit that model_index.json came from.
   const commit = basename(dirname(indexPath));
   const index = await readConfigFile(indexPath);
+  // Asked before the snapshot so that a repository the caller cannot load fails before any weights move.
+  const components = options.components?.(index);
   const resolved = await snapshotDownload(idOrPath, {
     ...options,
     revision: commit,
-    select: (files) => selectPipelineFiles(files, index, { variant, where: idOrPath }),
+    select: (files) =>
+      selectPipelineFiles(files, index, {
+        variant,
+        where: idOrPath,
+        ...(components !== undefined ? { components } : {}),
+      }),
   });
   return resolved;
 }

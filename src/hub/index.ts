@@ -1,6 +1,7 @@
 // The Hub client and its Python-compatible cache (Node only).
 export {
   type DiffusersResolveOptions,
+  type PipelineResolveOptions,
   resolveModelFiles,
   resolvePipelineFiles,
 } from "./diffusers.js";

@@ -126,15 +126,22 @@ export function pipelineComponents(modelIndex: Readonly<Record<string, unknown>>
     .sort();
 }
 
-/** Files a pipeline needs: model_index.json and, for each component, its configs and weights. */
+/**
+ * Files a pipeline needs: model_index.json and, for each component, its configs and weights. `components`
+ * narrows that to the folders the pipeline class actually loads (Stable Diffusion never runs its
+ * safety_checker, so its 1.2 GB of weights are not fetched); names model_index.json lacks are skipped here
+ * and reported by the loader.
+ */
 export function selectPipelineFiles(
   files: readonly string[],
   modelIndex: Readonly<Record<string, unknown>>,
-  options: SelectOptions & { where?: string } = {},
+  options: SelectOptions & { where?: string; components?: readonly string[] } = {},
 ): string[] {
   const where = options.where ?? "the pipeline";
+  const wanted = options.components === undefined ? null : new Set(options.components);
   const out = ["model_index.json"];
   for (const component of pipelineComponents(modelIndex)) {
+    if (wanted !== null && !wanted.has(component)) continue;
     const selected = selectComponentFiles(files, component, options.variant ?? null, true, where);
     if (selected.length === 0) {
       throw new HubError(

@@ -2,7 +2,8 @@ import { DDIMScheduler } from "../schedulers/index.js";
 import type { Tensor } from "../tensor/tensor.js";
 import type { SchedulerLike, UNetLike } from "./components.js";
 import type { ModelIndex } from "./loading.js";
-import { DiffusionPipeline, registerPipeline, type StepContext } from "./pipeline.js";
+import { DiffusionPipeline, type StepContext } from "./pipeline.js";
+import { registerPipeline } from "./registry.js";
 import type { GenerateOptions, GenerationInfo, OutputType } from "./types.js";
 
 /**

@@ -1,5 +1,6 @@
 import type { Tensor } from "../tensor/tensor.js";
-import { DiffusionPipeline, registerPipeline, type StepContext } from "./pipeline.js";
+import { DiffusionPipeline, type StepContext } from "./pipeline.js";
+import { registerPipeline } from "./registry.js";
 import type { GenerateOptions, OutputType } from "./types.js";
 
 /**

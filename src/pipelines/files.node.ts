@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { bundledModelPath } from "./bundled.node.js";
+import type { ModelIndex } from "./loading.js";
 import type { FromPretrainedOptions } from "./types.js";
 
 export function readText(file: string): string {
@@ -23,11 +24,13 @@ export function readJson(file: string): unknown {
 
 /**
  * Where the pipeline's files are: the bundled model when nothing is named, a local folder when the path
- * exists, otherwise a Hub repo id fetched into (or found in) the Hugging Face cache.
+ * exists, otherwise a Hub repo id fetched into (or found in) the Hugging Face cache. `componentsFor`
+ * names the component folders worth downloading for a given model_index.json.
  */
 export async function resolvePipelineFolder(
   idOrPath: string | undefined,
   options: FromPretrainedOptions,
+  componentsFor?: (modelIndex: ModelIndex) => readonly string[],
 ): Promise<string> {
   if (idOrPath === undefined) return bundledModelPath();
   if (typeof idOrPath !== "string" || idOrPath === "") {
@@ -41,16 +44,21 @@ export async function resolvePipelineFolder(
     }
     return path;
   }
-  return resolveFromHub(idOrPath, options);
+  return resolveFromHub(idOrPath, options, componentsFor);
 }
 
-async function resolveFromHub(repoId: string, options: FromPretrainedOptions): Promise<string> {
+async function resolveFromHub(
+  repoId: string,
+  options: FromPretrainedOptions,
+  componentsFor: ((modelIndex: ModelIndex) => readonly string[]) | undefined,
+): Promise<string> {
   if (!/^[A-Za-z0-9][\w.-]*\/[\w.-]+$/.test(repoId)) {
     throw new Error(`${repoId} is neither an existing folder nor a Hub repo id of the form "org/name"`);
   }
   // Downloads (or finds in the Hugging Face cache) model_index.json, each component's config and the
   // weights of the chosen variant, all pinned to one commit.
   const hub = await import("../hub/index.js");
+  const { parseModelIndex } = await import("./loading.js");
   const resolved = await hub.resolvePipelineFiles(repoId, {
     ...(options.revision !== undefined ? { revision: options.revision } : {}),
     ...(options.cacheDir !== undefined ? { cacheDir: options.cacheDir } : {}),
@@ -58,6 +66,12 @@ async function resolveFromHub(repoId: string, options: FromPretrainedOptions): P
     ...(options.token !== undefined ? { token: options.token } : {}),
     ...(options.variant !== undefined ? { variant: options.variant } : {}),
     ...(options.downloadProgress !== undefined ? { progress: options.downloadProgress } : {}),
+    ...(componentsFor !== undefined
+      ? {
+          components: (index: Record<string, unknown>) =>
+            componentsFor(parseModelIndex(index, `${repoId}/model_index.json`)),
+        }
+      : {}),
   });
   return resolved.path;
 }

@@ -5,9 +5,10 @@ export { DDIMPipeline } from "./ddim.js";
 export { DDPMPipeline } from "./ddpm.js";
 export { engineInfo } from "./engine-info.js";
 export { type GridOptions, imageGrid, PipelineImage } from "./image.js";
-export { type ModelIndex, parseModelIndex } from "./loading.js";
-export { DiffusionPipeline, type PipelineClass, registeredPipelines, registerPipeline } from "./pipeline.js";
+export { type ComponentSpec, type ModelIndex, type PipelineLocation, parseModelIndex } from "./loading.js";
+export { DiffusionPipeline, type UnconditionalComponents } from "./pipeline.js";
 export { numpyToImages, toNumpyImages } from "./postprocess.js";
+export { type AnyPipeline, type PipelineClass, registeredPipelines, registerPipeline } from "./registry.js";
 export {
   type StableDiffusionComponents,
   type StableDiffusionGenerateOptions,

@@ -9,14 +9,28 @@ const FILES_MODULE = "./files.node.js";
 /** The Node-only file helpers (pipeline folders, the Hub cache), imported on demand. */
 export const nodeFiles = (): Promise<typeof import("./files.node.js")> => import(/* @vite-ignore */ FILES_MODULE);
 
-/** model_index.json: the pipeline class and, per component, `[library, className]`. */
+/**
+ * model_index.json: the pipeline class; per component, `[library, className]` (`[null, null]` for an
+ * optional component that was not saved); and, as in Diffusers, any other value is a pipeline argument
+ * (`requires_safety_checker: false`). Keys starting with "_" are metadata (`_diffusers_version`, `_name_or_path`).
+ */
 export interface ModelIndex {
   _class_name: string;
   _diffusers_version?: string;
   [key: string]: unknown;
 }
 
-/** Validates a parsed model_index.json, naming the file in every error. */
+/** A component entry of model_index.json. */
+export type ComponentSpec = readonly [library: string | null, className: string | null];
+
+function isComponentSpec(value: unknown): value is ComponentSpec {
+  return Array.isArray(value) && value.length === 2 && value.every((v: unknown) => v === null || typeof v === "string");
+}
+
+/**
+ * Validates a parsed model_index.json, naming the file in every error. Lists must be `[library, className]`
+ * pairs; booleans, numbers, strings, null and objects are pipeline arguments and are kept as they are.
+ */
 export function parseModelIndex(json: unknown, file: string): ModelIndex {
   if (json === null || typeof json !== "object" || Array.isArray(json)) {
     throw new Error(`${file}: expected a JSON object`);
@@ -26,96 +40,115 @@ export function parseModelIndex(json: unknown, file: string): ModelIndex {
     throw new Error(`${file}: "_class_name" must be a string naming the pipeline class`);
   }
   for (const [key, value] of Object.entries(index)) {
-    if (key.startsWith("_")) continue;
-    const ok =
-      Array.isArray(value) &&
-      value.length === 2 &&
-      (value[0] === null || typeof value[0] === "string") &&
-      (value[1] === null || typeof value[1] === "string");
-    if (!ok) throw new Error(`${file}: component "${key}" must be [library, className], got ${JSON.stringify(value)}`);
+    if (key.startsWith("_") || !Array.isArray(value)) continue;
+    if (!isComponentSpec(value)) {
+      throw new Error(`${file}: component "${key}" must be [library, className], got ${JSON.stringify(value)}`);
+    }
   }
   return index as ModelIndex;
 }
 
-/** The components of an unconditional pipeline, loaded each with the class model_index.json names. */
-export interface LoadedComponents {
-  unet: UNetLike;
-  scheduler: SchedulerLike;
-  modelIndex: ModelIndex;
-  folder: string;
+/** The saved components model_index.json names: entries `[library, className]` with both set. */
+export function savedComponents(index: ModelIndex): Map<string, readonly [library: string, className: string]> {
+  const out = new Map<string, readonly [string, string]>();
+  for (const [key, value] of Object.entries(index)) {
+    if (key.startsWith("_") || !isComponentSpec(value)) continue;
+    const [library, className] = value;
+    if (library !== null && className !== null) out.set(key, [library, className]);
+  }
+  return out;
 }
 
 /** A resolved pipeline folder and its model_index.json. */
 export interface PipelineLocation {
   folder: string;
+  /** The path of model_index.json, for error messages. */
+  indexFile: string;
   modelIndex: ModelIndex;
 }
 
 /**
+ * The `[library, className]` of a component the pipeline needs, checked against the classes it can load.
+ * Errors name the file, the component and what was expected.
+ */
+export function requireComponent(
+  { modelIndex, indexFile }: PipelineLocation,
+  name: string,
+  library: string,
+  classNames: readonly string[],
+): string {
+  const value = modelIndex[name];
+  if (value === undefined) throw new Error(`${indexFile}: no "${name}" component`);
+  if (!isComponentSpec(value)) {
+    throw new Error(`${indexFile}: component "${name}" must be [library, className], got ${JSON.stringify(value)}`);
+  }
+  const [lib, className] = value;
+  if (lib === null || className === null) {
+    throw new Error(
+      `${indexFile}: component "${name}" is [null, null] (not saved), but ${modelIndex._class_name} needs it`,
+    );
+  }
+  if (lib !== library) {
+    throw new Error(
+      `${indexFile}: component "${name}" comes from library ${JSON.stringify(lib)}; expected "${library}"`,
+    );
+  }
+  if (classNames.length > 0 && !classNames.includes(className)) {
+    throw new Error(
+      `${indexFile}: ${name} class ${JSON.stringify(className)} is not supported (expected ${classNames.map((c) => JSON.stringify(c)).join(" or ")})`,
+    );
+  }
+  return className;
+}
+
+/**
  * Resolves `idOrPath` (nothing → the bundled model; a local folder; or a Hub repo id) and reads its
- * model_index.json. Node only: the file access is imported on demand so the pipelines themselves stay
- * browser-safe (in a browser, build a pipeline from components instead).
+ * model_index.json. `componentsFor` tells the Hub download which component folders the loading class
+ * needs. Node only: the file access is imported on demand so the pipelines themselves stay browser-safe
+ * (in a browser, build a pipeline from components instead).
  */
 export async function locatePipeline(
   idOrPath: string | undefined,
   options: FromPretrainedOptions,
+  componentsFor?: (modelIndex: ModelIndex) => readonly string[],
 ): Promise<PipelineLocation> {
   const files = await nodeFiles();
-  const folder = await files.resolvePipelineFolder(idOrPath, options);
+  const folder = await files.resolvePipelineFolder(idOrPath, options, componentsFor);
   const indexFile = `${folder}/model_index.json`;
-  return { folder, modelIndex: parseModelIndex(files.readJson(indexFile), indexFile) };
+  return { folder, indexFile, modelIndex: parseModelIndex(files.readJson(indexFile), indexFile) };
 }
 
-/** Loads each component model_index.json lists, with the class it names. */
-export async function loadPipelineComponents(
-  { folder, modelIndex }: PipelineLocation,
-  options: FromPretrainedOptions,
-): Promise<LoadedComponents> {
+/** The scheduler model_index.json names, built from its saved config. */
+export async function loadScheduler(location: PipelineLocation): Promise<SchedulerLike> {
   const files = await nodeFiles();
-  const indexFile = `${folder}/model_index.json`;
-  const components: Partial<Record<"unet" | "scheduler", unknown>> = {};
-  for (const [name, spec] of Object.entries(modelIndex)) {
-    if (name.startsWith("_")) continue;
-    const [library, className] = spec as [string | null, string | null];
-    // Diffusers writes [null, null] for optional components that were not saved.
-    if (className === null) continue;
-    if (library !== "diffusers") {
-      throw new Error(
-        `${indexFile}: component "${name}" comes from library ${JSON.stringify(library)}; only "diffusers" components are supported`,
-      );
-    }
-    if (name === "unet") {
-      if (className !== "UNet2DModel") {
-        throw new Error(
-          `${indexFile}: unet class ${JSON.stringify(className)} is not supported (expected "UNet2DModel")`,
-        );
-      }
-      components.unet = await UNet2DModel.fromPretrained(folder, {
-        subfolder: "unet",
-        ...(options.variant !== undefined ? { variant: options.variant } : {}),
-        ...(options.dtype !== undefined ? { dtype: options.dtype } : {}),
-      });
-    } else if (name === "scheduler") {
-      const configFile = `${folder}/scheduler/scheduler_config.json`;
-      const config = files.readJson(configFile) as Record<string, unknown>;
-      if (config._class_name !== undefined && config._class_name !== className) {
-        throw new Error(
-          `${configFile}: _class_name ${JSON.stringify(config._class_name)} disagrees with model_index.json's ${JSON.stringify(className)}`,
-        );
-      }
-      components.scheduler = schedulerFromConfig({ ...config, _class_name: className });
-    } else {
-      throw new Error(
-        `${indexFile}: component "${name}" (${className}) is not used by the pipelines reprodiff provides`,
-      );
+  const className = requireComponent(location, "scheduler", "diffusers", []);
+  const configFile = `${location.folder}/scheduler/scheduler_config.json`;
+  const config = files.readJson(configFile) as Record<string, unknown>;
+  if (config._class_name !== undefined && config._class_name !== className) {
+    throw new Error(
+      `${configFile}: _class_name ${JSON.stringify(config._class_name)} disagrees with model_index.json's ${JSON.stringify(className)}`,
+    );
+  }
+  return schedulerFromConfig({ ...config, _class_name: className }) as unknown as SchedulerLike;
+}
+
+/** The components of an unconditional pipeline (DDPM, DDIM), loaded each with the class model_index.json names. */
+export async function loadUnconditionalComponents(
+  location: PipelineLocation,
+  options: FromPretrainedOptions,
+): Promise<{ unet: UNetLike; scheduler: SchedulerLike }> {
+  const { folder, indexFile } = location;
+  // A saved component the pipeline has no place for means the folder is for another kind of pipeline.
+  for (const [name, [, className]] of savedComponents(location.modelIndex)) {
+    if (name !== "unet" && name !== "scheduler") {
+      throw new Error(`${indexFile}: component "${name}" (${className}) is not used by unconditional pipelines`);
     }
   }
-  if (!components.unet) throw new Error(`${indexFile}: no "unet" component`);
-  if (!components.scheduler) throw new Error(`${indexFile}: no "scheduler" component`);
-  return {
-    unet: components.unet as UNetLike,
-    scheduler: components.scheduler as SchedulerLike,
-    modelIndex,
-    folder,
-  };
+  requireComponent(location, "unet", "diffusers", ["UNet2DModel"]);
+  const unet = await UNet2DModel.fromPretrained(folder, {
+    subfolder: "unet",
+    ...(options.variant !== undefined ? { variant: options.variant } : {}),
+    ...(options.dtype !== undefined ? { dtype: options.dtype } : {}),
+  });
+  return { unet, scheduler: await loadScheduler(location) };
 }

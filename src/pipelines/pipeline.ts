@@ -1,11 +1,11 @@
-import { assertDeviceAllowed } from "../engine/determinism.js";
 import type { Generator } from "../rng/index.js";
 import { randnTensor } from "../rng/index.js";
 import { Tensor } from "../tensor/tensor.js";
 import type { SchedulerLike, UNetLike } from "./components.js";
 import { assertActiveBackendAllowed, engineInfo } from "./engine-info.js";
-import { loadPipelineComponents, locatePipeline, type ModelIndex } from "./loading.js";
+import { loadUnconditionalComponents, type ModelIndex, type PipelineLocation } from "./loading.js";
 import { numpyToImages, toNumpyImages } from "./postprocess.js";
+import { type AnyPipeline, loadPretrained, type PipelineClass } from "./registry.js";
 import type {
   FromPretrainedOptions,
   GenerateOptions,
@@ -16,22 +16,10 @@ import type {
   StepTensors,
 } from "./types.js";
 
-/** A pipeline class that `DiffusionPipeline.fromPretrained` can dispatch to. */
-export interface PipelineClass {
-  readonly pipelineName: string;
-  new (components: { unet: UNetLike; scheduler: SchedulerLike }, modelIndex?: ModelIndex): DiffusionPipeline;
-}
-
-const registry = new Map<string, PipelineClass>();
-
-/** Makes a pipeline class loadable by `DiffusionPipeline.fromPretrained` through model_index.json's `_class_name`. */
-export function registerPipeline(cls: PipelineClass): void {
-  registry.set(cls.pipelineName, cls);
-}
-
-/** Names `DiffusionPipeline.fromPretrained` can dispatch to. */
-export function registeredPipelines(): string[] {
-  return [...registry.keys()].sort();
+/** What an unconditional pipeline (DDPM, DDIM) is built from. */
+export interface UnconditionalComponents {
+  unet: UNetLike;
+  scheduler: SchedulerLike;
 }
 
 function abortError(signal: AbortSignal): Error {
@@ -76,7 +64,7 @@ export abstract class DiffusionPipeline {
   /** Set to true (e.g. from a step-end callback) to stop the current call after this step. */
   interrupt = false;
 
-  constructor(components: { unet: UNetLike; scheduler: SchedulerLike }, modelIndex?: ModelIndex) {
+  constructor(components: UnconditionalComponents, modelIndex?: ModelIndex) {
     this.unet = components.unet;
     this.scheduler = components.scheduler;
     this.modelIndex = modelIndex ?? {
@@ -86,48 +74,47 @@ export abstract class DiffusionPipeline {
     };
   }
 
+  /** The model_index.json components an unconditional pipeline loads (and a Hub download fetches). */
+  static readonly componentNames: readonly string[] = ["scheduler", "unet"];
+
   /**
    * Loads a pipeline from a local folder (a Diffusers `save_pretrained` layout) or a Hub repo id. Called on
-   * `DiffusionPipeline` it builds the class model_index.json names; called on a subclass it builds that
-   * subclass (so `DDIMPipeline.fromPretrained` on a DDPM folder converts its scheduler, as in Diffusers).
-   * Without a path it loads the bundled model (Node only).
+   * `DiffusionPipeline` it builds whichever registered class model_index.json's `_class_name` names
+   * (DDPMPipeline, DDIMPipeline, StableDiffusionPipeline; narrow the result with `instanceof`); called on a
+   * subclass it builds that subclass (so `DDIMPipeline.fromPretrained` on a DDPM folder converts its
+   * scheduler, as in Diffusers). Without a path it loads the bundled model (Node only).
    */
-  static async fromPretrained<T extends DiffusionPipeline>(
-    this: (abstract new (...args: never[]) => T) & { pipelineName: string },
+  static fromPretrained<T extends DiffusionPipeline>(
+    this: new (
+      ...args: never[]
+    ) => T,
     idOrPath?: string,
-    options: FromPretrainedOptions = {},
-  ): Promise<T> {
-    if (options.device !== undefined) {
-      assertDeviceAllowed(options.device);
-      if (options.device !== "cpu") {
-        throw new RangeError(`unsupported device ${JSON.stringify(options.device)}; reprodiff runs on "cpu"`);
-      }
-    }
-    if (options.dtype !== undefined && options.dtype !== "float32") {
-      throw new RangeError(
-        `dtype ${JSON.stringify(options.dtype)} is not supported: reprodiff computes in float32 ` +
-          '(half-precision weights such as variant "fp16" are widened exactly when loaded)',
-      );
-    }
-    const location = await locatePipeline(idOrPath, options);
-    const { modelIndex } = location;
-    let cls: PipelineClass;
+    options?: FromPretrainedOptions,
+  ): Promise<T>;
+  static fromPretrained(
+    this: abstract new (
+      ...args: never[]
+    ) => DiffusionPipeline,
+    idOrPath?: string,
+    options?: FromPretrainedOptions,
+  ): Promise<AnyPipeline>;
+  static fromPretrained(idOrPath?: string, options: FromPretrainedOptions = {}): Promise<AnyPipeline> {
     // biome-ignore lint/complexity/noThisInStatic: `this` is the class fromPretrained was called on.
-    if (this.pipelineName === "DiffusionPipeline") {
-      const found = registry.get(modelIndex._class_name);
-      if (!found) {
-        throw new Error(
-          `model_index.json names pipeline class ${JSON.stringify(modelIndex._class_name)}, which reprodiff does not ` +
-            `provide (available: ${registeredPipelines().join(", ")})`,
-        );
-      }
-      cls = found;
-    } else {
-      // biome-ignore lint/complexity/noThisInStatic: build the subclass the caller named.
-      cls = this as unknown as PipelineClass;
-    }
-    const { unet, scheduler } = await loadPipelineComponents(location, options);
-    return new cls({ unet, scheduler }, modelIndex) as unknown as T;
+    const cls = this === DiffusionPipeline ? null : (this as unknown as PipelineClass);
+    return loadPretrained(cls, idOrPath, options);
+  }
+
+  /** Builds this class from a resolved folder: the UNet and scheduler model_index.json names. */
+  static async fromLocation<T extends DiffusionPipeline>(
+    this: new (
+      components: UnconditionalComponents,
+      modelIndex?: ModelIndex,
+    ) => T,
+    location: PipelineLocation,
+    options: FromPretrainedOptions,
+  ): Promise<T> {
+    const components = await loadUnconditionalComponents(location, options);
+    return new this(components, location.modelIndex);
   }
 
   /** Applies one scheduler step; DDPM and DDIM differ only here. */

@@ -3,7 +3,6 @@
 // (encode_prompt → prepare_latents → denoising loop → vae.decode(latents / scaling_factor)).
 // No safety checker is run: a repository's safety_checker / feature_extractor components are not loaded.
 
-import { assertDeviceAllowed } from "../engine/determinism.js";
 import { ops } from "../engine/index.js";
 import type { AutoencoderKL } from "../models/autoencoder-kl.js";
 import type { CLIPTextModel } from "../models/clip-text-model.js";
@@ -16,8 +15,9 @@ import type { CLIPTokenizer } from "../text/clip-tokenizer.js";
 import type { SchedulerLike } from "./components.js";
 import { assertActiveBackendAllowed, engineInfo } from "./engine-info.js";
 import type { PipelineImage } from "./image.js";
-import type { ModelIndex } from "./loading.js";
+import type { ModelIndex, PipelineLocation } from "./loading.js";
 import { numpyToImages, toNumpyImages } from "./postprocess.js";
+import { loadPretrained, registerPipeline } from "./registry.js";
 import type { FromPretrainedOptions, GenerationInfo, ProgressInfo } from "./types.js";
 
 type F32 = Tensor<"float32">;
@@ -198,17 +198,24 @@ export class StableDiffusionPipeline {
     };
   }
 
+  /**
+   * The model_index.json components the pipeline loads (and a Hub download fetches): never the
+   * safety_checker, feature_extractor or image_encoder, which reprodiff does not run.
+   */
+  static readonly componentNames: readonly string[] = ["scheduler", "text_encoder", "tokenizer", "unet", "vae"];
+
   /** Loads a Diffusers Stable Diffusion folder (or Hub repo id; Node only). */
-  static async fromPretrained(idOrPath: string, options: FromPretrainedOptions = {}): Promise<StableDiffusionPipeline> {
-    if (options.device !== undefined) {
-      assertDeviceAllowed(options.device);
-      if (options.device !== "cpu") {
-        throw new RangeError(`unsupported device ${JSON.stringify(options.device)}; reprodiff runs on "cpu"`);
-      }
-    }
+  static fromPretrained(idOrPath: string, options: FromPretrainedOptions = {}): Promise<StableDiffusionPipeline> {
+    return loadPretrained(StableDiffusionPipeline, idOrPath, options);
+  }
+
+  /** Builds the pipeline from a resolved folder: each component with the class model_index.json names. */
+  static async fromLocation(
+    location: PipelineLocation,
+    options: FromPretrainedOptions,
+  ): Promise<StableDiffusionPipeline> {
     const { loadStableDiffusionComponents } = await import("./stable-diffusion-loading.js");
-    const { components, modelIndex } = await loadStableDiffusionComponents(idOrPath, options);
-    return new StableDiffusionPipeline(components, modelIndex);
+    return new StableDiffusionPipeline(await loadStableDiffusionComponents(location, options), location.modelIndex);
   }
 
   /** 2^(len(vae.block_out_channels) − 1): 8 for SD. */
@@ -495,3 +502,5 @@ export class StableDiffusionPipeline {
     return { images: images as StableDiffusionImages<O>, info };
   }
 }
+
+registerPipeline(StableDiffusionPipeline);

@@ -140,3 +140,32 @@ test("allow/ignore patterns use fnmatch, where * crosses folders", () => {
   assert.deepEqual(filterRepoFiles(files, "?.json"), ["a.json"]);
   assert.deepEqual(filterRepoFiles(files, null, ["*"]), []);
 });
+
+test("pipeline selection can be narrowed to the components the pipeline class loads", () => {
+  const files = [
+    "model_index.json",
+    "safety_checker/config.json",
+    "safety_checker/model.safetensors",
+    "feature_extractor/preprocessor_config.json",
+    "scheduler/scheduler_config.json",
+    "unet/config.json",
+    "unet/diffusion_pytorch_model.safetensors",
+  ];
+  const index = {
+    _class_name: "StableDiffusionPipeline",
+    requires_safety_checker: true,
+    safety_checker: ["stable_diffusion", "StableDiffusionSafetyChecker"],
+    feature_extractor: ["transformers", "CLIPImageProcessor"],
+    image_encoder: [null, null],
+    scheduler: ["diffusers", "PNDMScheduler"],
+    unet: ["diffusers", "UNet2DConditionModel"],
+  };
+  // Without a class to ask, every saved component is fetched, as Diffusers does.
+  assert.ok(selectPipelineFiles(files, index).includes("safety_checker/model.safetensors"));
+  assert.deepEqual(selectPipelineFiles(files, index, { components: ["unet", "scheduler", "vae"] }), [
+    "model_index.json",
+    "scheduler/scheduler_config.json",
+    "unet/config.json",
+    "unet/diffusion_pytorch_model.safetensors",
+  ]);
+});

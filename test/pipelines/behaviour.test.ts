@@ -243,10 +243,10 @@ test("the output records how it was made", async () => {
 test("loading errors name the file and the problem; non-CPU devices are refused", async () => {
   const dir = mkdtempSync(join(tmpdir(), "reprodiff-pipe-"));
   try {
-    writeFileSync(join(dir, "model_index.json"), JSON.stringify({ _class_name: "StableDiffusionPipeline" }));
+    writeFileSync(join(dir, "model_index.json"), JSON.stringify({ _class_name: "KandinskyPipeline" }));
     await assert.rejects(
       DiffusionPipeline.fromPretrained(dir),
-      /StableDiffusionPipeline.*available: DDIMPipeline, DDPMPipeline/,
+      /model_index\.json names pipeline class "KandinskyPipeline", which reprodiff does not provide \(available: DDIMPipeline, DDPMPipeline, StableDiffusionPipeline\)/,
     );
     writeFileSync(join(dir, "model_index.json"), "{ not json");
     await assert.rejects(DiffusionPipeline.fromPretrained(dir), /model_index\.json is not valid JSON/);
