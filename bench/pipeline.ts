@@ -7,27 +7,7 @@ import { UNet2DModel } from "../src/models/index.js";
 import { DDIMPipeline } from "../src/pipelines/ddim.js";
 import { Generator } from "../src/rng/index.js";
 import { DDPMScheduler } from "../src/schedulers/index.js";
-
-const CIFAR10_32_UNET = {
-  _class_name: "UNet2DModel",
-  act_fn: "silu",
-  attention_head_dim: null,
-  block_out_channels: [128, 256, 256, 256],
-  center_input_sample: false,
-  down_block_types: ["DownBlock2D", "AttnDownBlock2D", "DownBlock2D", "DownBlock2D"],
-  downsample_padding: 0,
-  flip_sin_to_cos: false,
-  freq_shift: 1,
-  in_channels: 3,
-  layers_per_block: 2,
-  mid_block_scale_factor: 1,
-  norm_eps: 1e-6,
-  norm_num_groups: 32,
-  out_channels: 3,
-  sample_size: 32,
-  time_embedding_type: "positional",
-  up_block_types: ["UpBlock2D", "UpBlock2D", "AttnUpBlock2D", "UpBlock2D"],
-};
+import { DDPM_CIFAR10_32_UNET } from "./shared/ddpm-cifar10-32.js";
 
 const CIFAR10_32_SCHEDULER = {
   _class_name: "DDPMScheduler",
@@ -44,7 +24,7 @@ const full = process.env.BENCH_FULL === "1";
 const timedSteps = full ? 50 : Number(process.env.BENCH_STEPS ?? 3);
 const threadCounts = (process.env.BENCH_THREADS ?? "1,2").split(",").map(Number);
 
-const unet = UNet2DModel.fromConfig(CIFAR10_32_UNET, { generator: new Generator().manualSeed(0) });
+const unet = UNet2DModel.fromConfig(DDPM_CIFAR10_32_UNET, { generator: new Generator().manualSeed(0) });
 const pipe = new DDIMPipeline({ unet, scheduler: DDPMScheduler.fromConfig(CIFAR10_32_SCHEDULER) });
 const before = getNumThreads();
 

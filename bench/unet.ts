@@ -7,35 +7,14 @@
 import { getNumThreads, ops, setBackend, setNumThreads } from "../src/engine/index.js";
 import { UNet2DModel } from "../src/models/unet2d.js";
 import { Generator, randn } from "../src/rng/index.js";
-
-const DDPM_CIFAR10_32 = {
-  _class_name: "UNet2DModel",
-  act_fn: "silu",
-  attention_head_dim: null,
-  block_out_channels: [128, 256, 256, 256],
-  center_input_sample: false,
-  down_block_types: ["DownBlock2D", "AttnDownBlock2D", "DownBlock2D", "DownBlock2D"],
-  downsample_padding: 0,
-  flip_sin_to_cos: false,
-  freq_shift: 1,
-  in_channels: 3,
-  layers_per_block: 2,
-  mid_block_scale_factor: 1,
-  norm_eps: 1e-6,
-  norm_num_groups: 32,
-  out_channels: 3,
-  sample_size: 32,
-  time_embedding_type: "positional",
-  up_block_types: ["UpBlock2D", "UpBlock2D", "AttnUpBlock2D", "UpBlock2D"],
-};
-const GFLOP_PER_FORWARD = 12.44;
+import { DDPM_CIFAR10_32_GFLOP_PER_FORWARD, DDPM_CIFAR10_32_UNET } from "./shared/ddpm-cifar10-32.js";
 
 const runs = Number(process.env.REPRODIFF_BENCH_RUNS ?? 3);
 const backendName = process.env.REPRODIFF_BENCH_BACKEND;
 if (backendName !== undefined) setBackend(backendName);
 const generator = new Generator().manualSeed(0);
 const t0 = performance.now();
-const unet = UNet2DModel.fromConfig(DDPM_CIFAR10_32, { generator });
+const unet = UNet2DModel.fromConfig(DDPM_CIFAR10_32_UNET, { generator });
 const initMs = performance.now() - t0;
 const x = randn([1, 3, 32, 32], { generator });
 const weightBytes = unet.numParameters * 4;
@@ -61,7 +40,7 @@ for (const threads of [1, 2]) {
   const sorted = [...times].sort((a, b) => a - b);
   const median = sorted[Math.floor(sorted.length / 2)];
   console.log(
-    `| ${getNumThreads()} | ${median.toFixed(0)} | ${times.map((t) => t.toFixed(0)).join(", ")} | ${(GFLOP_PER_FORWARD / (median / 1000)).toFixed(2)} |`,
+    `| ${getNumThreads()} | ${median.toFixed(0)} | ${times.map((t) => t.toFixed(0)).join(", ")} | ${(DDPM_CIFAR10_32_GFLOP_PER_FORWARD / (median / 1000)).toFixed(2)} |`,
   );
 }
 const maxRssKiB = process.resourceUsage().maxRSS;
