@@ -1,7 +1,7 @@
 import { Tensor } from "../../tensor/tensor.js";
 import type { AttentionOptions, Backend, Conv2dOptions, F32, TimestepEmbeddingOptions } from "../backend.js";
 import { referenceBackend } from "../reference/index.js";
-import { PackedWeights, runGemm } from "./gemm.js";
+import { PackedWeights, PLAIN_GEMM, runGemm } from "./gemm.js";
 import { A_PACKED, A_ROWS, B_COLS, B_IM2COL, B_PACKED, B_ROWS, CTRL_COUNTER, JOB_NORM, JOB_SOFTMAX } from "./layout.js";
 import { WasmRuntime } from "./runtime.js";
 
@@ -201,14 +201,8 @@ export class WasmBackend implements Backend {
           c: out,
           ldc: outF,
           cBatch: 0,
-          biasRow: 0,
+          ...PLAIN_GEMM,
           biasCol: biasPtr,
-          wp: 0,
-          plane: 0,
-          kh: 0,
-          kw: 0,
-          stride: 0,
-          wo: 0,
         },
         false,
         true,
@@ -273,14 +267,7 @@ export class WasmBackend implements Backend {
           c: out,
           ldc: n,
           cBatch: m * n,
-          biasRow: 0,
-          biasCol: 0,
-          wp: 0,
-          plane: 0,
-          kh: 0,
-          kw: 0,
-          stride: 0,
-          wo: 0,
+          ...PLAIN_GEMM,
         },
         false,
         false,
@@ -446,11 +433,10 @@ export class WasmBackend implements Backend {
       heap.f32(vp, v.size).set(v.data);
       for (let h0 = 0; h0 < bh; h0 += group) {
         const g = Math.min(group, bh - h0);
-        const none = { biasRow: 0, biasCol: 0, wp: 0, plane: 0, kh: 0, kw: 0, stride: 0, wo: 0 };
         runGemm(
           this.rt,
           {
-            ...none,
+            ...PLAIN_GEMM,
             M: lq,
             N: lk,
             K: d,
@@ -474,7 +460,7 @@ export class WasmBackend implements Backend {
         runGemm(
           this.rt,
           {
-            ...none,
+            ...PLAIN_GEMM,
             M: lq,
             N: dv,
             K: lk,

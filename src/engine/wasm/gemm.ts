@@ -63,6 +63,9 @@ type Operands = Omit<
   "kind" | "counter" | "ws" | "wsStride" | "kc" | "mChunkPanels" | "nChunkPanels" | "mChunks" | "nChunks"
 >;
 
+/** The operand fields a plain GEMM leaves at zero: no bias, and none of the im2col geometry of a convolution. */
+export const PLAIN_GEMM = { biasRow: 0, biasCol: 0, wp: 0, plane: 0, kh: 0, kw: 0, stride: 0, wo: 0 } as const;
+
 /** Plans and runs one GEMM job over the runtime's threads. */
 export function runGemm(rt: WasmRuntime, op: Operands, aPacked: boolean, bPacked: boolean): void {
   const plan = planGemm(op.M, op.N, op.K, op.batch, rt.threads, aPacked, bPacked);
