@@ -6,6 +6,7 @@ import { assertActiveBackendAllowed, engineInfo } from "./engine-info.js";
 import { loadUnconditionalComponents, type ModelIndex, type PipelineLocation } from "./loading.js";
 import { numpyToImages, toNumpyImages } from "./postprocess.js";
 import { type AnyPipeline, loadPretrained, type PipelineClass } from "./registry.js";
+import { abortError, reportProgress } from "./run-control.js";
 import type {
   FromPretrainedOptions,
   GenerateOptions,
@@ -20,16 +21,6 @@ import type {
 export interface UnconditionalComponents {
   unet: UNetLike;
   scheduler: SchedulerLike;
-}
-
-function abortError(signal: AbortSignal): Error {
-  const reason: unknown = signal.reason;
-  if (reason instanceof Error) return reason;
-  const err = new DOMException(
-    reason === undefined ? "generation was aborted" : `generation was aborted: ${String(reason)}`,
-    "AbortError",
-  );
-  return err;
 }
 
 function timestepNumbers(timesteps: SchedulerLike["timesteps"]): number[] {
@@ -190,12 +181,7 @@ export abstract class DiffusionPipeline {
         const replaced = await callbackOnStepEnd(this, i, t, { latents } satisfies StepTensors);
         if (replaced?.latents !== undefined) latents = replaced.latents;
       }
-      if (progress) {
-        const elapsedMs = Date.now() - start;
-        const stepsPerSecond = elapsedMs > 0 ? (stepsRun * 1000) / elapsedMs : 0;
-        const etaMs = stepsPerSecond > 0 ? ((timesteps.length - stepsRun) * 1000) / stepsPerSecond : 0;
-        progress({ step: stepsRun, totalSteps: timesteps.length, timestep: t, elapsedMs, stepsPerSecond, etaMs });
-      }
+      if (progress) reportProgress(progress, start, stepsRun, timesteps.length, t);
     }
     if (signal?.aborted) throw abortError(signal);
 

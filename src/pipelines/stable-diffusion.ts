@@ -18,6 +18,7 @@ import type { PipelineImage } from "./image.js";
 import type { ModelIndex, PipelineLocation } from "./loading.js";
 import { numpyToImages, toNumpyImages } from "./postprocess.js";
 import { loadPretrained, registerPipeline } from "./registry.js";
+import { abortError, reportProgress } from "./run-control.js";
 import type { FromPretrainedOptions, GenerationInfo, ProgressInfo } from "./types.js";
 
 type F32 = Tensor<"float32">;
@@ -95,15 +96,6 @@ export interface StableDiffusionGenerationInfo extends GenerationInfo {
 export interface StableDiffusionResult<O extends StableDiffusionOutputType> {
   images: StableDiffusionImages<O>;
   info: StableDiffusionGenerationInfo;
-}
-
-function abortError(signal: AbortSignal): Error {
-  const reason: unknown = signal.reason;
-  if (reason instanceof Error) return reason;
-  return new DOMException(
-    reason === undefined ? "generation was aborted" : `generation was aborted: ${String(reason)}`,
-    "AbortError",
-  );
 }
 
 /** x · s in float32, as torch multiplies a float32 tensor by a Python float. */
@@ -451,12 +443,7 @@ export class StableDiffusionPipeline {
         if (replaced?.latents !== undefined) latents = replaced.latents;
         if (replaced?.promptEmbeds !== undefined) promptEmbeds = replaced.promptEmbeds;
       }
-      if (progress) {
-        const elapsedMs = Date.now() - start;
-        const stepsPerSecond = elapsedMs > 0 ? (stepsRun * 1000) / elapsedMs : 0;
-        const etaMs = stepsPerSecond > 0 ? ((timesteps.length - stepsRun) * 1000) / stepsPerSecond : 0;
-        progress({ step: stepsRun, totalSteps: timesteps.length, timestep: t, elapsedMs, stepsPerSecond, etaMs });
-      }
+      if (progress) reportProgress(progress, start, stepsRun, timesteps.length, t);
     }
     if (signal?.aborted) throw abortError(signal);
 
