@@ -104,24 +104,12 @@ export async function runGenerate(
   model: string | undefined,
   options: GenerateCommandOptions,
 ): Promise<GenerateOutcome> {
-  if (options.seeds && options.batch !== undefined && options.seeds.length !== options.batch) {
-    throw new UsageError(
-      `--seeds has ${options.seeds.length} seeds but --batch is ${options.batch}; give one seed per image`,
-    );
-  }
+  checkSeedsMatchBatch(options);
   if (options.eta !== undefined && options.scheduler !== "ddim") {
     throw new UsageError(`--eta applies to the ddim scheduler only (got --scheduler ${options.scheduler})`);
   }
   const plan = outputPlan(options.out, options.outputType);
-  if (options.backend !== undefined) {
-    if (!listBackends().includes(options.backend)) {
-      throw new UsageError(
-        `--backend ${options.backend} is not available here; available: ${listBackends().join(", ")}`,
-      );
-    }
-    setBackend(options.backend);
-  }
-  if (options.threads !== undefined) setNumThreads(options.threads);
+  applyEngineOptions(options);
 
   const loaded = await loadPipeline(model, options);
   const batchSize = options.seeds?.length ?? options.batch ?? 1;
@@ -195,4 +183,26 @@ export async function runGenerate(
     );
   }
   return { files, info, absSum: absSum(images) };
+}
+
+/** `--seeds` sets the batch size; an explicit `--batch` must agree with it. */
+export function checkSeedsMatchBatch(options: Pick<GenerateCommandOptions, "seeds" | "batch">): void {
+  if (options.seeds && options.batch !== undefined && options.seeds.length !== options.batch) {
+    throw new UsageError(
+      `--seeds has ${options.seeds.length} seeds but --batch is ${options.batch}; give one seed per image`,
+    );
+  }
+}
+
+/** Applies `--backend` and `--threads` to the engine (neither changes the output bytes). */
+export function applyEngineOptions(options: Pick<GenerateCommandOptions, "backend" | "threads">): void {
+  if (options.backend !== undefined) {
+    if (!listBackends().includes(options.backend)) {
+      throw new UsageError(
+        `--backend ${options.backend} is not available here; available: ${listBackends().join(", ")}`,
+      );
+    }
+    setBackend(options.backend);
+  }
+  if (options.threads !== undefined) setNumThreads(options.threads);
 }

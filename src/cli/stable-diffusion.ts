@@ -5,7 +5,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, extname, join, resolve } from "node:path";
 import { InvalidArgumentError, Option } from "commander";
-import { listBackends, setBackend, setNumThreads } from "../engine/index.js";
 import { serializeNpy } from "../io/npy.js";
 import { absSum } from "../pipelines/abs-sum.js";
 import { type StableDiffusionGenerationInfo, StableDiffusionPipeline } from "../pipelines/stable-diffusion.js";
@@ -21,7 +20,7 @@ import { Generator } from "../rng/index.js";
 import { swapScheduler } from "../schedulers/index.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { nonNegativeNumber, positiveInt } from "./args.js";
-import { type GenerateCommandOptions, UsageError } from "./generate.js";
+import { applyEngineOptions, checkSeedsMatchBatch, type GenerateCommandOptions, UsageError } from "./generate.js";
 import { StepProgressBar } from "./progress.js";
 
 export interface StableDiffusionCommandOptions extends Omit<GenerateCommandOptions, "scheduler" | "quiet"> {
@@ -77,20 +76,8 @@ export async function runStableDiffusion(
       `--out ${options.out} is one ${ext} file but --output-type is ${options.outputType.join(",")}`,
     );
   }
-  if (options.seeds && options.batch !== undefined && options.seeds.length !== options.batch) {
-    throw new UsageError(
-      `--seeds has ${options.seeds.length} seeds but --batch is ${options.batch}; give one seed per image`,
-    );
-  }
-  if (options.backend !== undefined) {
-    if (!listBackends().includes(options.backend)) {
-      throw new UsageError(
-        `--backend ${options.backend} is not available here; available: ${listBackends().join(", ")}`,
-      );
-    }
-    setBackend(options.backend);
-  }
-  if (options.threads !== undefined) setNumThreads(options.threads);
+  checkSeedsMatchBatch(options);
+  applyEngineOptions(options);
   // The files are resolved and hashed first (for the provenance record), then loaded from exactly there.
   const source = await resolvePipelineSource(model, {
     ...(options.revision !== undefined ? { revision: options.revision } : {}),
