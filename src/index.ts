@@ -23,6 +23,7 @@ export {
   type F32,
   getBackend,
   getNumThreads,
+  getThreadStatus,
   listBackends,
   ops,
   ReferenceBackend,
@@ -30,6 +31,7 @@ export {
   registerBackend,
   setBackend,
   setNumThreads,
+  type ThreadStatus,
   type TimestepEmbeddingOptions,
 } from "./engine/index.js";
 export { type WasmBackend, wasmSimdSupported } from "./engine/wasm/index.js";

@@ -5,44 +5,21 @@ import {
   DDIMPipeline,
   Generator,
   getBackend,
+  getThreadStatus,
   listBackends,
   ops,
-  parseModelIndex,
-  type SchedulerLike,
-  schedulerFromConfig,
   setBackend,
   setNumThreads,
   Tensor,
-  UNet2DModel,
 } from "reprodiff";
-import { fetchModelFolder } from "./model-folder.js";
 import type { FromWorker, Settings, ToWorker } from "./protocol.js";
-
-/** What the wasm backend tells beyond the Backend interface (it is not exported as a type). */
-interface WasmDiagnostics {
-  lastThreads?: number;
-  singleThreadReason?: string | null;
-  hostCores?: number;
-}
-
-const diagnostics = (): WasmDiagnostics => getBackend() as unknown as WasmDiagnostics;
 
 function send(message: FromWorker, transfer: Transferable[] = []): void {
   postMessage(message, transfer);
 }
 
-async function loadPipeline(): Promise<DDIMPipeline> {
-  const folder = await fetchModelFolder(new URL("./model/", self.location.href));
-  const indexFile = `${folder.location}/model_index.json`;
-  const modelIndex = parseModelIndex(JSON.parse(await folder.readText("model_index.json")), indexFile);
-  const schedulerSpec = modelIndex.scheduler as [string, string] | undefined;
-  if (schedulerSpec === undefined) throw new Error(`${indexFile}: no "scheduler" component`);
-  const unet = await UNet2DModel.fromPretrained(folder, { subfolder: "unet" });
-  const schedulerConfig = JSON.parse(await folder.readText("scheduler/scheduler_config.json"));
-  // As DDIMPipeline.fromPretrained does in Node: the class model_index.json names, then the DDIM conversion.
-  const scheduler = schedulerFromConfig({ ...schedulerConfig, _class_name: schedulerSpec[1] });
-  return new DDIMPipeline({ unet, scheduler: scheduler as unknown as SchedulerLike }, modelIndex);
-}
+/** The bundled digits model, served by the demo's own server under model/ beside this script. */
+const loadPipeline = (): Promise<DDIMPipeline> => DDIMPipeline.fromPretrained(new URL("./model/", self.location.href));
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -53,16 +30,15 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 async function useThreads(threads: number): Promise<void> {
   setNumThreads(threads);
-  const backend = diagnostics();
-  if (threads === 1 || backend.singleThreadReason !== null || typeof backend.lastThreads !== "number") return;
+  if (threads === 1 || getThreadStatus().singleThreadReason !== null) return;
   const probe = Tensor.zeros([64, 64]);
   const deadline = performance.now() + 10_000;
   do {
     ops.matmul(probe, probe);
-    if (backend.lastThreads >= threads) return;
+    if (getThreadStatus().lastThreads >= threads) return;
     await sleep(10);
   } while (performance.now() < deadline);
-  console.warn(`reprodiff demo: only ${backend.lastThreads} of ${threads} threads started within 10 s`);
+  console.warn(`reprodiff demo: only ${getThreadStatus().lastThreads} of ${threads} threads started within 10 s`);
 }
 
 async function sha256Hex(data: Float32Array): Promise<string> {
@@ -73,8 +49,7 @@ async function sha256Hex(data: Float32Array): Promise<string> {
 
 async function generate(pipe: DDIMPipeline, id: number, settings: Settings): Promise<void> {
   await useThreads(settings.threads);
-  const backend = diagnostics();
-  let threadsUsed = backend.lastThreads ?? 1;
+  let threadsUsed = getThreadStatus().lastThreads;
   const start = performance.now();
   const { images } = await pipe.generate({
     batchSize: settings.batchSize,
@@ -82,7 +57,7 @@ async function generate(pipe: DDIMPipeline, id: number, settings: Settings): Pro
     generator: new Generator().manualSeed(settings.seed),
     outputType: "np",
     progress: ({ step, totalSteps, stepsPerSecond }) => {
-      threadsUsed = Math.max(threadsUsed, backend.lastThreads ?? 1);
+      threadsUsed = Math.max(threadsUsed, getThreadStatus().lastThreads);
       send({ type: "progress", id, step, totalSteps, stepsPerSecond });
     },
   });
@@ -111,13 +86,13 @@ async function main(): Promise<void> {
   // runs there (on one thread, saying why on the console) and gives the same bytes, only faster.
   if (listBackends().includes("wasm")) setBackend("wasm");
   const pipe = await loadPipeline();
-  const backend = diagnostics();
+  const threads = getThreadStatus();
   send({
     type: "ready",
     isolated: self.crossOriginIsolated === true,
-    backend: getBackend().name,
-    singleThreadReason: backend.singleThreadReason ?? null,
-    cores: backend.hostCores ?? navigator.hardwareConcurrency ?? 1,
+    backend: threads.backend,
+    singleThreadReason: threads.singleThreadReason,
+    cores: threads.cores,
     loadMs: performance.now() - start,
   });
   // One generation at a time, in the order asked.

@@ -124,3 +124,29 @@ export function setNumThreads(n: number): void {
 export function getNumThreads(): number {
   return numThreads ?? detectCores();
 }
+
+/** How the active backend uses threads, for progress displays and diagnostics (never for results). */
+export interface ThreadStatus {
+  /** The active backend's name. */
+  backend: string;
+  /** Threads ops may use now: `setNumThreads`, else the logical cores. */
+  numThreads: number;
+  /**
+   * Threads (the calling one included) that took part in the active backend's most recent threaded job;
+   * 0 before its first. Backends without threads report 1.
+   */
+  lastThreads: number;
+  /** Why the active backend runs on one thread here (e.g. no SharedArrayBuffer), or null when it can use more. */
+  singleThreadReason: string | null;
+  /** Logical cores of this machine or page. */
+  cores: number;
+}
+
+export function getThreadStatus(): ThreadStatus {
+  const status = { backend: active.name, numThreads: getNumThreads(), cores: detectCores() };
+  if (wasm !== null && active === wasm) {
+    return { ...status, lastThreads: wasm.lastThreads, singleThreadReason: wasm.singleThreadReason };
+  }
+  const reason = active === referenceBackend ? "the reference backend" : `backend "${active.name}" reports no threads`;
+  return { ...status, lastThreads: 1, singleThreadReason: `${reason} runs ops on the calling thread` };
+}

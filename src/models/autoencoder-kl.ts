@@ -4,9 +4,10 @@ import type { F32 } from "../engine/backend.js";
 import { Conv2d } from "../nn/layers.js";
 import type { Generator } from "../rng/index.js";
 import { ConfigError, type ConfigSchema, field, resolveConfig } from "./config.js";
-import type { ModelFolder, PretrainedOptions } from "./folder.js";
+import type { PretrainedOptions } from "./folder.js";
 import { DiagonalGaussianDistribution } from "./gaussian.js";
 import { DiffusersModel, loadPretrained } from "./model.js";
+import type { ModelSource } from "./source.js";
 import { normalSampler } from "./random-init.js";
 import { Decoder, Encoder } from "./vae.js";
 
@@ -106,7 +107,7 @@ export class AutoencoderKL extends DiffusersModel {
     return this.settings.shift_factor as number | null;
   }
 
-  static async fromPretrained(location: string | ModelFolder, options: PretrainedOptions = {}): Promise<AutoencoderKL> {
+  static async fromPretrained(location: ModelSource, options: PretrainedOptions = {}): Promise<AutoencoderKL> {
     return loadPretrained(location, options, (config, source) => new AutoencoderKL(config, source));
   }
 

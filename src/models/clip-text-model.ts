@@ -11,8 +11,9 @@ import type { ParamBuilder } from "../nn/param.js";
 import { Tensor } from "../tensor/tensor.js";
 import { ConfigError, type ConfigSchema, field, floatField, resolveConfig } from "./config.js";
 import type { PretrainedOptions } from "./folder.js";
-import { addVariant, type ModelFolder, ModelFolderError, readModelConfig } from "./folder.js";
+import { addVariant, ModelFolderError, readModelConfig } from "./folder.js";
 import { checkDtype, DiffusersModel, resolveFolder } from "./model.js";
+import type { ModelSource } from "./source.js";
 
 /** transformers' CLIPTextConfig defaults (keys missing from config.json take these). */
 export const CLIP_TEXT_CONFIG_SCHEMA: ConfigSchema = {
@@ -183,10 +184,10 @@ export class CLIPTextModel extends DiffusersModel {
    * Loads `model[.variant].safetensors` and config.json from a `text_encoder/` folder (transformers' file
    * names; a pickle `pytorch_model.bin` is refused, never executed).
    */
-  static async fromPretrained(location: string | ModelFolder, options: PretrainedOptions = {}): Promise<CLIPTextModel> {
+  static async fromPretrained(location: ModelSource, options: PretrainedOptions = {}): Promise<CLIPTextModel> {
     checkDtype(options);
-    const folder = await resolveFolder(location);
     const dir = options.subfolder === undefined || options.subfolder === "" ? "" : `${options.subfolder}/`;
+    const folder = await resolveFolder(location, {}, `${dir}config.json`);
     const raw = await readModelConfig(folder, options);
     const model = new CLIPTextModel(raw, `${folder.location}/${dir}config.json`);
     const file = `${dir}${addVariant("model.safetensors", options.variant)}`;

@@ -26,6 +26,18 @@ export interface PretrainedOptions {
   hub?: HubOptions;
 }
 
+/** Whether `value` is a ModelFolder (any object with the interface's members, not only the library's classes). */
+export function isModelFolder(value: unknown): value is ModelFolder {
+  if (value === null || typeof value !== "object") return false;
+  const folder = value as Partial<Record<keyof ModelFolder, unknown>>;
+  return (
+    typeof folder.location === "string" &&
+    typeof folder.exists === "function" &&
+    typeof folder.readText === "function" &&
+    typeof folder.openWeights === "function"
+  );
+}
+
 export const WEIGHTS_NAME = "diffusion_pytorch_model";
 export const CONFIG_NAME = "config.json";
 
@@ -37,7 +49,8 @@ export function addVariant(fileName: string, variant: string | undefined): strin
   return parts.join(".");
 }
 
-function join(dir: string, name: string): string {
+/** `dir/name`, or `name` alone when `dir` is empty (folder-relative paths always use "/"). */
+export function joinPath(dir: string, name: string): string {
   return dir === "" ? name : `${dir.replace(/\/+$/, "")}/${name}`;
 }
 
@@ -48,10 +61,10 @@ export class ModelFolderError extends Error {
 /** Finds and opens the weights of `subfolder`, refusing pickle checkpoints instead of executing them. */
 export async function openModelWeights(folder: ModelFolder, options: PretrainedOptions): Promise<WeightSource> {
   const dir = options.subfolder ?? "";
-  const where = join(folder.location, dir);
-  const single = join(dir, addVariant(`${WEIGHTS_NAME}.safetensors`, options.variant));
+  const where = joinPath(folder.location, dir);
+  const single = joinPath(dir, addVariant(`${WEIGHTS_NAME}.safetensors`, options.variant));
   if (await folder.exists(single)) return folder.openWeights([single]);
-  const index = join(dir, addVariant(`${WEIGHTS_NAME}.safetensors.index.json`, options.variant));
+  const index = joinPath(dir, addVariant(`${WEIGHTS_NAME}.safetensors.index.json`, options.variant));
   if (await folder.exists(index)) {
     const text = await folder.readText(index);
     let shards: string[];
@@ -62,18 +75,18 @@ export async function openModelWeights(folder: ModelFolder, options: PretrainedO
         if (typeof s !== "string" || s.includes("/") || s.includes("\\") || s.startsWith(".")) {
           throw new Error(`bad shard name ${JSON.stringify(s)}`);
         }
-        return join(dir, s);
+        return joinPath(dir, s);
       });
     } catch (e) {
-      throw new ModelFolderError(`${join(folder.location, index)}: invalid shard index (${(e as Error).message})`);
+      throw new ModelFolderError(`${joinPath(folder.location, index)}: invalid shard index (${(e as Error).message})`);
     }
     return folder.openWeights(shards);
   }
   for (const pickle of [`${WEIGHTS_NAME}.bin`, `${WEIGHTS_NAME}.bin.index.json`, "model.ckpt"]) {
-    const name = join(dir, addVariant(pickle, options.variant));
+    const name = joinPath(dir, addVariant(pickle, options.variant));
     if (await folder.exists(name)) {
       throw new PickleCheckpointError(
-        `${pickleRefusal(join(folder.location, name))} (no safetensors weights were found beside it)`,
+        `${pickleRefusal(joinPath(folder.location, name))} (no safetensors weights were found beside it)`,
       );
     }
   }
@@ -85,10 +98,22 @@ export async function openModelWeights(folder: ModelFolder, options: PretrainedO
 }
 
 export async function readModelConfig(folder: ModelFolder, options: PretrainedOptions): Promise<unknown> {
-  const path = join(options.subfolder ?? "", CONFIG_NAME);
+  const path = joinPath(options.subfolder ?? "", CONFIG_NAME);
   if (!(await folder.exists(path))) {
-    throw new ModelFolderError(`${join(folder.location, path)}: not found (is this a Diffusers model folder?)`);
+    throw new ModelFolderError(`${joinPath(folder.location, path)}: not found (is this a Diffusers model folder?)`);
   }
   // parseConfig remembers which numbers were floats, so saveConfig writes 1.0 back as 1.0.
-  return parseConfig(await folder.readText(path), join(folder.location, path));
+  return parseConfig(await folder.readText(path), joinPath(folder.location, path));
+}
+
+/** A JSON file of the folder, parsed; a missing or malformed file is an error naming it. */
+export async function readFolderJson(folder: ModelFolder, path: string): Promise<unknown> {
+  const where = joinPath(folder.location, path);
+  if (!(await folder.exists(path))) throw new ModelFolderError(`${where}: not found`);
+  const text = await folder.readText(path);
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new ModelFolderError(`${where} is not valid JSON: ${(e as Error).message}`);
+  }
 }

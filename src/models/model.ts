@@ -5,12 +5,15 @@ import type { F32 } from "../engine/backend.js";
 import { ParamBuilder, ParamStore } from "../nn/param.js";
 import { cloneConfigValue, configToJson, type ModelConfig } from "./config.js";
 import {
+  CONFIG_NAME,
+  joinPath,
   type ModelFolder,
   ModelFolderError,
   openModelWeights,
   type PretrainedOptions,
   readModelConfig,
 } from "./folder.js";
+import { type ModelSource, openModelSource } from "./source.js";
 import { initRandomWeights, type RandomWeightsOptions } from "./random-init.js";
 import { type LoadReport, loadWeights, type WeightSource } from "./weights.js";
 
@@ -58,16 +61,32 @@ export abstract class DiffusersModel {
   }
 }
 
-/** Opens a local folder or Hub repository (Node), or passes a ModelFolder through. */
+/**
+ * The folder of any fromPretrained source (see `ModelSource`); `probe` is the first file the load reads,
+ * relative to the folder (a Hub branch is pinned to the commit that serves it).
+ */
 export async function resolveFolder(
-  location: string | ModelFolder,
+  location: ModelSource,
   options: PretrainedOptions = {},
+  probe = joinPath(options.subfolder ?? "", CONFIG_NAME),
 ): Promise<ModelFolder> {
-  if (typeof location !== "string") return location;
-  // A computed specifier keeps browser bundlers from following this import into the file system and Hub code.
-  const nodeFolder = "./folder.node.js";
-  const { openLocation } = (await import(/* @vite-ignore */ nodeFolder)) as typeof import("./folder.node.js");
-  return openLocation(location, options);
+  const hub = options.hub;
+  return openModelSource(location, {
+    probe,
+    hub: {
+      ...(hub?.revision !== undefined ? { revision: hub.revision } : {}),
+      ...(hub?.token !== undefined ? { token: hub.token } : {}),
+      ...(hub?.endpoint !== undefined ? { endpoint: hub.endpoint } : {}),
+      ...(hub?.fetch !== undefined ? { fetch: hub.fetch } : {}),
+      ...(hub?.signal !== undefined ? { signal: hub.signal } : {}),
+    },
+    node: async (path) => {
+      // A computed specifier keeps browser bundlers from following this import into the file system and Hub code.
+      const nodeFolder = "./folder.node.js";
+      const { openLocation } = (await import(/* @vite-ignore */ nodeFolder)) as typeof import("./folder.node.js");
+      return openLocation(path, options);
+    },
+  });
 }
 
 export function checkDtype(options: PretrainedOptions): void {
@@ -80,7 +99,7 @@ export function checkDtype(options: PretrainedOptions): void {
 
 /** Reads config.json, builds the model with `build`, then loads its weights. */
 export async function loadPretrained<M extends DiffusersModel>(
-  location: string | ModelFolder,
+  location: ModelSource,
   options: PretrainedOptions,
   build: (config: unknown, source: string) => M,
 ): Promise<M> {

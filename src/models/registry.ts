@@ -2,8 +2,9 @@
 
 import { AutoencoderKL } from "./autoencoder-kl.js";
 import { ConfigError } from "./config.js";
-import { type ModelFolder, openModelWeights, type PretrainedOptions, readModelConfig } from "./folder.js";
+import { openModelWeights, type PretrainedOptions, readModelConfig } from "./folder.js";
 import { checkDtype, type DiffusersModel, resolveFolder } from "./model.js";
+import type { ModelSource } from "./source.js";
 import { UNet2DModel } from "./unet2d.js";
 import { UNet2DConditionModel } from "./unet2d-condition.js";
 
@@ -30,7 +31,7 @@ export function modelFromConfig(config: unknown, source = "config"): AnyModel {
 }
 
 /** Loads whichever supported model class the folder's config.json names. */
-export async function loadModel(location: string | ModelFolder, options: PretrainedOptions = {}): Promise<AnyModel> {
+export async function loadModel(location: ModelSource, options: PretrainedOptions = {}): Promise<AnyModel> {
   checkDtype(options);
   const folder = await resolveFolder(location, options);
   const raw = await readModelConfig(folder, options);

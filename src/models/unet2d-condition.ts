@@ -19,8 +19,9 @@ import {
   resolveConfig,
 } from "./config.js";
 import { GaussianFourierProjection, TimestepEmbedding, Timesteps, timestepsForBatch } from "./embeddings.js";
-import type { ModelFolder, PretrainedOptions } from "./folder.js";
+import type { PretrainedOptions } from "./folder.js";
 import { DiffusersModel, loadPretrained, type Trace } from "./model.js";
+import type { ModelSource } from "./source.js";
 import { normalSampler } from "./random-init.js";
 import type { FromConfigOptions } from "./unet2d.js";
 
@@ -283,7 +284,7 @@ export class UNet2DConditionModel extends DiffusersModel {
   }
 
   static async fromPretrained(
-    location: string | ModelFolder,
+    location: ModelSource,
     options: PretrainedOptions = {},
   ): Promise<UNet2DConditionModel> {
     return loadPretrained(location, options, (config, source) => new UNet2DConditionModel(config, source));

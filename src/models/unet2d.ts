@@ -10,8 +10,9 @@ import { DownBlock, MidBlock, UpBlock } from "./blocks.js";
 import { ClassEmbedding, type ClassLabels } from "./class-embedding.js";
 import { ConfigError, type ConfigSchema, field, floatField, requireOneOf, resolveConfig } from "./config.js";
 import { GaussianFourierProjection, TimestepEmbedding, Timesteps, timestepsForBatch } from "./embeddings.js";
-import type { ModelFolder, PretrainedOptions } from "./folder.js";
+import type { PretrainedOptions } from "./folder.js";
 import { DiffusersModel, loadPretrained, type Trace } from "./model.js";
+import type { ModelSource } from "./source.js";
 import { normalSampler } from "./random-init.js";
 
 /** UNet2DModel.__init__ of diffusers v0.31.0: the defaults applied to missing config keys. */
@@ -182,7 +183,7 @@ export class UNet2DModel extends DiffusersModel {
     this.convOut = new Conv2d(vb.pp("conv_out"), channels[0], c.out_channels, { kernelSize: 3, padding: 1 });
   }
 
-  static async fromPretrained(location: string | ModelFolder, options: PretrainedOptions = {}): Promise<UNet2DModel> {
+  static async fromPretrained(location: ModelSource, options: PretrainedOptions = {}): Promise<UNet2DModel> {
     return loadPretrained(location, options, (config, source) => new UNet2DModel(config, source));
   }
 

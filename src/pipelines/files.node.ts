@@ -1,26 +1,9 @@
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
+import { LocalModelFolder } from "../models/folder.node.js";
 import { bundledModelPath } from "./bundled.node.js";
 import type { ModelIndex } from "./loading.js";
 import type { FromPretrainedOptions } from "./types.js";
-
-export function readText(file: string): string {
-  try {
-    return readFileSync(file, "utf8");
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new Error(code === "ENOENT" ? `${file} does not exist` : `cannot read ${file}: ${(err as Error).message}`);
-  }
-}
-
-export function readJson(file: string): unknown {
-  const text = readText(file);
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new Error(`${file} is not valid JSON: ${(err as Error).message}`);
-  }
-}
 
 /**
  * Where the pipeline's files are: the bundled model when nothing is named, a local folder when the path
@@ -45,6 +28,15 @@ export async function resolvePipelineFolder(
     return path;
   }
   return resolveFromHub(idOrPath, options, componentsFor);
+}
+
+/** The pipeline folder of a local path or Hub repo id (nothing: the bundled model), as a ModelFolder. */
+export async function openPipelineFolder(
+  idOrPath: string | undefined,
+  options: FromPretrainedOptions,
+  componentsFor?: (modelIndex: ModelIndex) => readonly string[],
+): Promise<LocalModelFolder> {
+  return new LocalModelFolder(await resolvePipelineFolder(idOrPath, options, componentsFor));
 }
 
 async function resolveFromHub(

@@ -1,4 +1,6 @@
+import { type ModelFolder, ModelFolderError, readFolderJson } from "../models/folder.js";
 import { UNet2DModel } from "../models/index.js";
+import { isNode, type ModelSource, openModelSource } from "../models/source.js";
 import { schedulerFromConfig } from "../schedulers/index.js";
 import type { SchedulerLike, UNetLike } from "./components.js";
 import type { FromPretrainedOptions } from "./types.js";
@@ -61,7 +63,7 @@ export function savedComponents(index: ModelIndex): Map<string, readonly [librar
 
 /** A resolved pipeline folder and its model_index.json. */
 export interface PipelineLocation {
-  folder: string;
+  folder: ModelFolder;
   /** The path of model_index.json, for error messages. */
   indexFile: string;
   modelIndex: ModelIndex;
@@ -101,35 +103,65 @@ export function requireComponent(
   return className;
 }
 
+const MODEL_INDEX = "model_index.json";
+
 /**
- * Resolves `idOrPath` (nothing → the bundled model; a local folder; or a Hub repo id) and reads its
- * model_index.json. `componentsFor` tells the Hub download which component folders the loading class
- * needs. Node only: the file access is imported on demand so the pipelines themselves stay browser-safe
- * (in a browser, build a pipeline from components instead).
+ * Opens `source` and reads its model_index.json. Nothing names the bundled model (Node only); a ModelFolder
+ * or an http(s) URL is read as it is, in Node and browsers alike; any other string is a local folder or a
+ * Hub repository id (Node: the Hugging Face cache, downloading only the component folders `componentsFor`
+ * names; browsers: the Hub's resolve URLs, fetched as the components load).
  */
 export async function locatePipeline(
-  idOrPath: string | undefined,
+  source: ModelSource | undefined,
   options: FromPretrainedOptions,
   componentsFor?: (modelIndex: ModelIndex) => readonly string[],
 ): Promise<PipelineLocation> {
-  const files = await nodeFiles();
-  const folder = await files.resolvePipelineFolder(idOrPath, options, componentsFor);
-  const indexFile = `${folder}/model_index.json`;
-  return { folder, indexFile, modelIndex: parseModelIndex(files.readJson(indexFile), indexFile) };
+  if (source === undefined && !isNode()) {
+    throw new ModelFolderError(
+      "fromPretrained() without a source loads the bundled model from the file system, which only Node has; " +
+        "pass a URL of a served Diffusers folder, a Hub repository id or a ModelFolder",
+    );
+  }
+  const folder =
+    source === undefined
+      ? await (await nodeFiles()).openPipelineFolder(undefined, options, componentsFor)
+      : await openModelSource(source, {
+    probe: MODEL_INDEX,
+    hub: {
+      ...(options.revision !== undefined ? { revision: options.revision } : {}),
+      ...(options.token !== undefined ? { token: options.token } : {}),
+      ...(options.fetch !== undefined ? { fetch: options.fetch } : {}),
+    },
+    node: async (path) => (await nodeFiles()).openPipelineFolder(path, options, componentsFor),
+  });
+  const indexFile = `${folder.location}/${MODEL_INDEX}`;
+  if (!(await folder.exists(MODEL_INDEX))) {
+    throw new ModelFolderError(`${indexFile}: not found (is this a Diffusers pipeline folder, save_pretrained layout?)`);
+  }
+  return { folder, indexFile, modelIndex: parseModelIndex(await readFolderJson(folder, MODEL_INDEX), indexFile) };
 }
 
 /** The scheduler model_index.json names, built from its saved config. */
 export async function loadScheduler(location: PipelineLocation): Promise<SchedulerLike> {
-  const files = await nodeFiles();
   const className = requireComponent(location, "scheduler", "diffusers", []);
-  const configFile = `${location.folder}/scheduler/scheduler_config.json`;
-  const config = files.readJson(configFile) as Record<string, unknown>;
-  if (config._class_name !== undefined && config._class_name !== className) {
+  const path = "scheduler/scheduler_config.json";
+  const configFile = `${location.folder.location}/${path}`;
+  const config = await readFolderJson(location.folder, path);
+  if (config === null || typeof config !== "object" || Array.isArray(config)) {
+    throw new ModelFolderError(`${configFile}: expected a JSON object`);
+  }
+  const savedClass = (config as Record<string, unknown>)._class_name;
+  if (savedClass !== undefined && savedClass !== className) {
     throw new Error(
-      `${configFile}: _class_name ${JSON.stringify(config._class_name)} disagrees with model_index.json's ${JSON.stringify(className)}`,
+      `${configFile}: _class_name ${JSON.stringify(savedClass)} disagrees with model_index.json's ${JSON.stringify(className)}`,
     );
   }
-  return schedulerFromConfig({ ...config, _class_name: className }) as unknown as SchedulerLike;
+  try {
+    return schedulerFromConfig({ ...config, _class_name: className }) as unknown as SchedulerLike;
+  } catch (error) {
+    if (error instanceof Error && !error.message.includes(configFile)) error.message = `${configFile}: ${error.message}`;
+    throw error;
+  }
 }
 
 /** The components of an unconditional pipeline (DDPM, DDIM), loaded each with the class model_index.json names. */

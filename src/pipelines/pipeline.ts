@@ -1,3 +1,4 @@
+import type { ModelSource } from "../models/source.js";
 import type { Generator } from "../rng/index.js";
 import { randnTensor } from "../rng/index.js";
 import { Tensor } from "../tensor/tensor.js";
@@ -69,7 +70,9 @@ export abstract class DiffusionPipeline {
   static readonly componentNames: readonly string[] = ["scheduler", "unet"];
 
   /**
-   * Loads a pipeline from a local folder (a Diffusers `save_pretrained` layout) or a Hub repo id. Called on
+   * Loads a pipeline from a Diffusers `save_pretrained` folder: a local path or Hub repo id (Node), an http(s)
+   * URL of a served folder, a Hub repo id fetched through the Hub's resolve URLs (browsers), or a ModelFolder
+   * (`MemoryModelFolder`, `modelFolderFromFiles`, `UrlModelFolder`, `hubModelFolder`, or your own). Called on
    * `DiffusionPipeline` it builds whichever registered class model_index.json's `_class_name` names
    * (DDPMPipeline, DDIMPipeline, StableDiffusionPipeline; narrow the result with `instanceof`); called on a
    * subclass it builds that subclass (so `DDIMPipeline.fromPretrained` on a DDPM folder converts its
@@ -79,20 +82,20 @@ export abstract class DiffusionPipeline {
     this: new (
       ...args: never[]
     ) => T,
-    idOrPath?: string,
+    source?: ModelSource,
     options?: FromPretrainedOptions,
   ): Promise<T>;
   static fromPretrained(
     this: abstract new (
       ...args: never[]
     ) => DiffusionPipeline,
-    idOrPath?: string,
+    source?: ModelSource,
     options?: FromPretrainedOptions,
   ): Promise<AnyPipeline>;
-  static fromPretrained(idOrPath?: string, options: FromPretrainedOptions = {}): Promise<AnyPipeline> {
+  static fromPretrained(source?: ModelSource, options: FromPretrainedOptions = {}): Promise<AnyPipeline> {
     // biome-ignore lint/complexity/noThisInStatic: `this` is the class fromPretrained was called on.
     const cls = this === DiffusionPipeline ? null : (this as unknown as PipelineClass);
-    return loadPretrained(cls, idOrPath, options);
+    return loadPretrained(cls, source, options);
   }
 
   /** Builds this class from a resolved folder: the UNet and scheduler model_index.json names. */

@@ -2,6 +2,7 @@
 // loading class uses), read model_index.json, pick the class (the one called, or the one `_class_name`
 // names), and let that class build itself from the folder.
 import { assertDeviceAllowed } from "../engine/determinism.js";
+import type { ModelSource } from "../models/source.js";
 import { locatePipeline, type ModelIndex, type PipelineLocation } from "./loading.js";
 import type { DiffusionPipeline } from "./pipeline.js";
 import type { StableDiffusionPipeline } from "./stable-diffusion.js";
@@ -19,7 +20,7 @@ export interface PipelineClass<P extends AnyPipeline = AnyPipeline> {
    * (model_index.json may name others, e.g. Stable Diffusion's safety_checker, which reprodiff never runs).
    */
   readonly componentNames: readonly string[];
-  /** Builds the pipeline from a resolved folder (Node only: it reads files). */
+  /** Builds the pipeline from a resolved folder and its model_index.json. */
   fromLocation(location: PipelineLocation, options: FromPretrainedOptions): Promise<P>;
 }
 
@@ -54,7 +55,7 @@ export function pipelineClassFor(modelIndex: ModelIndex, indexFile = "model_inde
  */
 export async function loadPretrained<P extends AnyPipeline>(
   cls: PipelineClass<P> | null,
-  idOrPath: string | undefined,
+  source: ModelSource | undefined,
   options: FromPretrainedOptions,
 ): Promise<P> {
   if (options.device !== undefined) {
@@ -71,6 +72,6 @@ export async function loadPretrained<P extends AnyPipeline>(
   }
   const choose = (index: ModelIndex, indexFile?: string): PipelineClass<P> =>
     cls ?? (pipelineClassFor(index, indexFile) as PipelineClass<P>);
-  const location = await locatePipeline(idOrPath, options, (index) => choose(index).componentNames);
+  const location = await locatePipeline(source, options, (index) => choose(index).componentNames);
   return choose(location.modelIndex, location.indexFile).fromLocation(location, options);
 }

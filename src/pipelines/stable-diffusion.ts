@@ -6,6 +6,7 @@
 import { ops } from "../engine/index.js";
 import type { AutoencoderKL } from "../models/autoencoder-kl.js";
 import type { CLIPTextModel } from "../models/clip-text-model.js";
+import type { ModelSource } from "../models/source.js";
 import type { UNet2DConditionModel } from "../models/unet2d-condition.js";
 import { divideByScalar } from "../nn/attention.js";
 import type { Generator } from "../rng/index.js";
@@ -196,9 +197,9 @@ export class StableDiffusionPipeline {
    */
   static readonly componentNames: readonly string[] = ["scheduler", "text_encoder", "tokenizer", "unet", "vae"];
 
-  /** Loads a Diffusers Stable Diffusion folder (or Hub repo id; Node only). */
-  static fromPretrained(idOrPath: string, options: FromPretrainedOptions = {}): Promise<StableDiffusionPipeline> {
-    return loadPretrained(StableDiffusionPipeline, idOrPath, options);
+  /** Loads a Diffusers Stable Diffusion folder: a path, Hub repo id, URL or ModelFolder (see `ModelSource`). */
+  static fromPretrained(source: ModelSource, options: FromPretrainedOptions = {}): Promise<StableDiffusionPipeline> {
+    return loadPretrained(StableDiffusionPipeline, source, options);
   }
 
   /** Builds the pipeline from a resolved folder: each component with the class model_index.json names. */

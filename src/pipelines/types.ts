@@ -118,6 +118,8 @@ export interface FromPretrainedOptions {
   dtype?: "float32";
   /** Only "cpu" exists; anything else is an error (a determinism error under full determinism). */
   device?: string;
+  /** The fetch used for URL folders and, in browsers, for the Hub (tests and proxies). */
+  fetch?: typeof fetch;
   /** Called as Hub downloads progress (Node only; the CLI draws a bar from it). */
   downloadProgress?: (event: DownloadProgress) => void;
 }

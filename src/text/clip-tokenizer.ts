@@ -3,8 +3,8 @@
 // special_tokens_map.json). Text is cleaned like the reference (ftfy.fix_text, whitespace collapsed,
 // lower-cased), split with CLIP's pattern, byte-level BPE encoded, and wrapped in <|startoftext|> … <|endoftext|>.
 
-import type { ModelFolder } from "../models/folder.js";
 import { resolveFolder } from "../models/model.js";
+import type { ModelSource } from "../models/source.js";
 import { BYTE_DECODER, BytePairEncoder, byteEncode } from "./bpe.js";
 import { fixText } from "./fix-text.js";
 import { PY_SPACE } from "./mojibake.js";
@@ -192,8 +192,8 @@ export class CLIPTokenizer {
   }
 
   /** Loads a `tokenizer/` folder (a path in Node, or any ModelFolder). */
-  static async fromPretrained(location: string | ModelFolder, options: { subfolder?: string } = {}) {
-    const folder = await resolveFolder(location);
+  static async fromPretrained(location: ModelSource, options: { subfolder?: string } = {}) {
+    const folder = await resolveFolder(location, {}, `${options.subfolder ? `${options.subfolder}/` : ""}vocab.json`);
     const dir = options.subfolder === undefined || options.subfolder === "" ? "" : `${options.subfolder}/`;
     const where = `${folder.location}${dir === "" ? "" : `/${options.subfolder}`}`;
     for (const required of ["vocab.json", "merges.txt"]) {
