@@ -5,8 +5,8 @@ export * from "./hub/index.js";
 export * from "./index.js";
 export { readConfigFile, writeConfigFile } from "./io/config.node.js";
 export { loadNpy, saveNpy } from "./io/npy.node.js";
-export { LocalModelFolder } from "./models/folder.node.js";
 export { loadSafetensors, SafetensorsFile, SafetensorsShards, saveSafetensors } from "./io/safetensors-file.node.js";
+export { LocalModelFolder } from "./models/folder.node.js";
 export { BUNDLED_MODEL_NAME, bundledModelPath } from "./pipelines/bundled.node.js";
 export * as provenance from "./provenance/index.node.js";
 export {

@@ -7,8 +7,8 @@ import { ConfigError, type ConfigSchema, field, resolveConfig } from "./config.j
 import type { PretrainedOptions } from "./folder.js";
 import { DiagonalGaussianDistribution } from "./gaussian.js";
 import { DiffusersModel, loadPretrained } from "./model.js";
-import type { ModelSource } from "./source.js";
 import { normalSampler } from "./random-init.js";
+import type { ModelSource } from "./source.js";
 import { Decoder, Encoder } from "./vae.js";
 
 /** AutoencoderKL.__init__ of diffusers v0.31.0. */

@@ -39,8 +39,8 @@ export { type FileContents, type MemoryFiles, MemoryModelFolder, modelFolderFrom
 export { DiffusersModel, type Trace } from "./model.js";
 export { type AnyModel, loadModel, modelFromConfig, SUPPORTED_MODEL_CLASSES } from "./registry.js";
 export { ResnetBlock2D } from "./resnet.js";
-export type { ModelSource } from "./source.js";
 export { Downsample2D, Upsample2D } from "./sampling.js";
+export type { ModelSource } from "./source.js";
 export { BasicTransformerBlock, Transformer2DModel } from "./transformer2d.js";
 export { type FromConfigOptions, UNET_2D_SCHEMA, type UNet2DForwardOptions, UNet2DModel } from "./unet2d.js";
 export {

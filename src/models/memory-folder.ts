@@ -17,7 +17,9 @@ export type MemoryFiles = ReadonlyMap<string, FileContents> | Readonly<Record<st
 function normalizePath(path: string, location: string): string {
   const parts = path.split("/").filter((part) => part !== "" && part !== ".");
   if (parts.length === 0 || parts.includes("..") || path.startsWith("/") || path.includes("\\")) {
-    throw new ModelFolderError(`${location}: invalid file path ${JSON.stringify(path)} (use "dir/name" below the folder)`);
+    throw new ModelFolderError(
+      `${location}: invalid file path ${JSON.stringify(path)} (use "dir/name" below the folder)`,
+    );
   }
   return parts.join("/");
 }
@@ -78,7 +80,8 @@ export class MemoryModelFolder implements ModelFolder {
     const names = paths.map((path) => joinPath(this.location, path));
     const buffers: SafetensorsBuffer[] = [];
     for (let i = 0; i < paths.length; i++) {
-      if (!(await this.exists(paths[i]))) throw new ModelFolderError(`${names[i]}: not found (listed in the shard index)`);
+      if (!(await this.exists(paths[i])))
+        throw new ModelFolderError(`${names[i]}: not found (listed in the shard index)`);
       buffers.push(SafetensorsBuffer.parse(await this.bytes(paths[i]), names[i]));
     }
     return new SafetensorsWeights(paths.length === 1 ? names[0] : `${this.location} (${paths.length} shards)`, buffers);

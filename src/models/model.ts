@@ -13,8 +13,8 @@ import {
   type PretrainedOptions,
   readModelConfig,
 } from "./folder.js";
-import { type ModelSource, openModelSource } from "./source.js";
 import { initRandomWeights, type RandomWeightsOptions } from "./random-init.js";
+import { type ModelSource, openModelSource } from "./source.js";
 import { type LoadReport, loadWeights, type WeightSource } from "./weights.js";
 
 /** Called with each module's output during a forward pass, keyed by its state-dict path (for debugging). */

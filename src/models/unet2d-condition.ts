@@ -21,8 +21,8 @@ import {
 import { GaussianFourierProjection, TimestepEmbedding, Timesteps, timestepsForBatch } from "./embeddings.js";
 import type { PretrainedOptions } from "./folder.js";
 import { DiffusersModel, loadPretrained, type Trace } from "./model.js";
-import type { ModelSource } from "./source.js";
 import { normalSampler } from "./random-init.js";
+import type { ModelSource } from "./source.js";
 import type { FromConfigOptions } from "./unet2d.js";
 
 /** UNet2DConditionModel.__init__ of diffusers v0.31.0. */
@@ -283,10 +283,7 @@ export class UNet2DConditionModel extends DiffusersModel {
     });
   }
 
-  static async fromPretrained(
-    location: ModelSource,
-    options: PretrainedOptions = {},
-  ): Promise<UNet2DConditionModel> {
+  static async fromPretrained(location: ModelSource, options: PretrainedOptions = {}): Promise<UNet2DConditionModel> {
     return loadPretrained(location, options, (config, source) => new UNet2DConditionModel(config, source));
   }
 

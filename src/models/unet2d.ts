@@ -12,8 +12,8 @@ import { ConfigError, type ConfigSchema, field, floatField, requireOneOf, resolv
 import { GaussianFourierProjection, TimestepEmbedding, Timesteps, timestepsForBatch } from "./embeddings.js";
 import type { PretrainedOptions } from "./folder.js";
 import { DiffusersModel, loadPretrained, type Trace } from "./model.js";
-import type { ModelSource } from "./source.js";
 import { normalSampler } from "./random-init.js";
+import type { ModelSource } from "./source.js";
 
 /** UNet2DModel.__init__ of diffusers v0.31.0: the defaults applied to missing config keys. */
 export const UNET_2D_SCHEMA: ConfigSchema = {

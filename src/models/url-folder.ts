@@ -202,7 +202,11 @@ export async function hubModelFolder(
   const url = unpinned.url(probe);
   let response: Response;
   try {
-    response = await (options.fetch ?? globalThis.fetch)(url, { method: "HEAD", ...common });
+    response = await (options.fetch ?? globalThis.fetch)(url, {
+      method: "HEAD",
+      ...(headers !== undefined ? { headers } : {}),
+      ...(options.signal !== undefined ? { signal: options.signal } : {}),
+    });
   } catch (error) {
     if ((error as Error).name === "AbortError") throw error;
     throw new ModelFolderError(`${url.href}: request failed (${(error as Error).message})`);

@@ -126,17 +126,19 @@ export async function locatePipeline(
     source === undefined
       ? await (await nodeFiles()).openPipelineFolder(undefined, options, componentsFor)
       : await openModelSource(source, {
-    probe: MODEL_INDEX,
-    hub: {
-      ...(options.revision !== undefined ? { revision: options.revision } : {}),
-      ...(options.token !== undefined ? { token: options.token } : {}),
-      ...(options.fetch !== undefined ? { fetch: options.fetch } : {}),
-    },
-    node: async (path) => (await nodeFiles()).openPipelineFolder(path, options, componentsFor),
-  });
+          probe: MODEL_INDEX,
+          hub: {
+            ...(options.revision !== undefined ? { revision: options.revision } : {}),
+            ...(options.token !== undefined ? { token: options.token } : {}),
+            ...(options.fetch !== undefined ? { fetch: options.fetch } : {}),
+          },
+          node: async (path) => (await nodeFiles()).openPipelineFolder(path, options, componentsFor),
+        });
   const indexFile = `${folder.location}/${MODEL_INDEX}`;
   if (!(await folder.exists(MODEL_INDEX))) {
-    throw new ModelFolderError(`${indexFile}: not found (is this a Diffusers pipeline folder, save_pretrained layout?)`);
+    throw new ModelFolderError(
+      `${indexFile}: not found (is this a Diffusers pipeline folder, save_pretrained layout?)`,
+    );
   }
   return { folder, indexFile, modelIndex: parseModelIndex(await readFolderJson(folder, MODEL_INDEX), indexFile) };
 }
@@ -159,7 +161,8 @@ export async function loadScheduler(location: PipelineLocation): Promise<Schedul
   try {
     return schedulerFromConfig({ ...config, _class_name: className }) as unknown as SchedulerLike;
   } catch (error) {
-    if (error instanceof Error && !error.message.includes(configFile)) error.message = `${configFile}: ${error.message}`;
+    if (error instanceof Error && !error.message.includes(configFile))
+      error.message = `${configFile}: ${error.message}`;
     throw error;
   }
 }
