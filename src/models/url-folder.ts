@@ -77,7 +77,13 @@ export class UrlModelFolder implements ModelFolder {
 
   private async cache(): Promise<Cache | null> {
     const storage = this.options.cacheName === undefined ? null : cacheStorage();
-    return storage === null ? null : storage.open(this.options.cacheName as string);
+    if (storage === null) return null;
+    try {
+      return await storage.open(this.options.cacheName as string);
+    } catch {
+      // Some browsers refuse storage in private windows; the files are then fetched every time.
+      return null;
+    }
   }
 
   async exists(path: string): Promise<boolean> {
