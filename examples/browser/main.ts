@@ -89,7 +89,8 @@ function readInt(input: HTMLInputElement, name: string, min: number, max: number
   return value;
 }
 
-const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
+// The page's query (?model=org/name&revision=…&endpoint=…) tells the worker which model to load.
+const worker = new Worker(new URL(`./worker.js${location.search}`, import.meta.url), { type: "module" });
 let nextId = 1;
 let running: number | null = null;
 
@@ -170,7 +171,10 @@ worker.addEventListener("message", (event: MessageEvent<FromWorker>) => {
       const where = message.isolated
         ? `cross-origin isolated, ${message.cores} cores`
         : `one thread: ${message.singleThreadReason ?? "no shared memory"}`;
-      setState("ready", `Model loaded in ${message.loadMs.toFixed(0)} ms; ${message.backend} engine, ${where}.`);
+      setState(
+        "ready",
+        `Model ${message.model} loaded in ${message.loadMs.toFixed(0)} ms; ${message.backend} engine, ${where}.`,
+      );
       status.dataset.isolated = String(message.isolated);
       status.dataset.maxThreads = String(threads);
       button.disabled = false;

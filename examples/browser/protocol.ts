@@ -40,6 +40,8 @@ export type ToWorker = { type: "generate"; id: number; settings: Settings };
 export type FromWorker =
   | {
       type: "ready";
+      /** Where the model came from: the demo's own folder URL, or the Hub repository the page named. */
+      model: string;
       /** crossOriginIsolated in the worker: shared memory and threads are available. */
       isolated: boolean;
       backend: string;

@@ -18,8 +18,26 @@ function send(message: FromWorker, transfer: Transferable[] = []): void {
   postMessage(message, transfer);
 }
 
-/** The bundled digits model, served by the demo's own server under model/ beside this script. */
-const loadPipeline = (): Promise<DDIMPipeline> => DDIMPipeline.fromPretrained(new URL("./model/", self.location.href));
+/**
+ * The bundled digits model, which the demo's server serves under model/ beside this script; or, with
+ * `?model=org/name` (and optionally `revision`, `endpoint`) in the page's address, a Hub repository,
+ * fetched through the Hub's resolve URLs and kept in the browser's Cache API.
+ */
+async function loadPipeline(): Promise<{ pipe: DDIMPipeline; model: string }> {
+  const query = new URLSearchParams(self.location.search);
+  const repo = query.get("model");
+  if (repo === null) {
+    const folder = new URL("./model/", self.location.href);
+    return { pipe: await DDIMPipeline.fromPretrained(folder), model: folder.href };
+  }
+  const revision = query.get("revision");
+  const endpoint = query.get("endpoint");
+  const pipe = await DDIMPipeline.fromPretrained(repo, {
+    ...(revision !== null ? { revision } : {}),
+    ...(endpoint !== null ? { endpoint } : {}),
+  });
+  return { pipe, model: repo };
+}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -85,10 +103,11 @@ async function main(): Promise<void> {
   // Where SharedArrayBuffer is missing the engine defaults to the reference backend; the wasm backend still
   // runs there (on one thread, saying why on the console) and gives the same bytes, only faster.
   if (listBackends().includes("wasm")) setBackend("wasm");
-  const pipe = await loadPipeline();
+  const { pipe, model } = await loadPipeline();
   const threads = getThreadStatus();
   send({
     type: "ready",
+    model,
     isolated: self.crossOriginIsolated === true,
     backend: threads.backend,
     singleThreadReason: threads.singleThreadReason,

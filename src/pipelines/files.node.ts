@@ -56,6 +56,8 @@ async function resolveFromHub(
     ...(options.cacheDir !== undefined ? { cacheDir: options.cacheDir } : {}),
     ...(options.localFilesOnly !== undefined ? { localFilesOnly: options.localFilesOnly } : {}),
     ...(options.token !== undefined ? { token: options.token } : {}),
+    ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
+    ...(options.fetch !== undefined ? { fetch: options.fetch } : {}),
     ...(options.variant !== undefined ? { variant: options.variant } : {}),
     ...(options.downloadProgress !== undefined ? { progress: options.downloadProgress } : {}),
     ...(componentsFor !== undefined

@@ -130,6 +130,7 @@ export async function locatePipeline(
           hub: {
             ...(options.revision !== undefined ? { revision: options.revision } : {}),
             ...(options.token !== undefined ? { token: options.token } : {}),
+            ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
             ...(options.fetch !== undefined ? { fetch: options.fetch } : {}),
           },
           node: async (path) => (await nodeFiles()).openPipelineFolder(path, options, componentsFor),

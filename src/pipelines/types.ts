@@ -118,7 +118,9 @@ export interface FromPretrainedOptions {
   dtype?: "float32";
   /** Only "cpu" exists; anything else is an error (a determinism error under full determinism). */
   device?: string;
-  /** The fetch used for URL folders and, in browsers, for the Hub (tests and proxies). */
+  /** Hub base URL (default: Node's $HF_ENDPOINT, else https://huggingface.co), e.g. a mirror. */
+  endpoint?: string;
+  /** The fetch used for URL folders and the Hub (tests, proxies). */
   fetch?: typeof fetch;
   /** Called as Hub downloads progress (Node only; the CLI draws a bar from it). */
   downloadProgress?: (event: DownloadProgress) => void;

@@ -6,12 +6,15 @@ import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { DDIMPipeline, Generator, getBackend, getNumThreads } from "../../src/index.js";
+import { bundledModelPath } from "../../src/pipelines/bundled.node.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
@@ -95,6 +98,48 @@ async function generateOnPage(page: Page, seed: number, threads: number | null):
     verdict: await text("#verdict"),
     threadsUsed: Number(await text("#threads-used")),
     progress: await page.$eval("#progress", (el) => (el as HTMLProgressElement).value),
+  };
+}
+
+const HUB_REPO = "reprodiff-test/ddpm-digits-16";
+const HUB_COMMIT = "0123456789abcdef0123456789abcdef01234567";
+
+/**
+ * A stand-in for the Hub's resolve URLs on another origin, with the Hub's CORS headers: `main` answers with
+ * the commit it points to (X-Repo-Commit), the commit serves the bundled model's files. Logs every request.
+ */
+async function fakeHub(): Promise<{ url: string; requests: string[]; close(): Promise<void> }> {
+  const requests: string[] = [];
+  const model = bundledModelPath();
+  const server = createServer((request, response) => {
+    const path = decodeURIComponent(new URL(request.url ?? "/", "http://localhost").pathname);
+    requests.push(`${request.method} ${path}`);
+    const headers: Record<string, string> = {
+      "Access-Control-Allow-Origin": "*",
+      "Access-Control-Expose-Headers": "X-Repo-Commit",
+      "Cross-Origin-Resource-Policy": "cross-origin",
+      "X-Repo-Commit": HUB_COMMIT,
+    };
+    const match = new RegExp(`^/${HUB_REPO}/resolve/(main|${HUB_COMMIT})/([\\w./-]+)$`).exec(path);
+    const file = match === null || match[2].includes("..") ? null : join(model, match[2]);
+    if (file === null || !existsSync(file)) {
+      response.writeHead(404, headers).end();
+      return;
+    }
+    const bytes = readFileSync(file);
+    response.writeHead(200, { ...headers, "Content-Length": String(bytes.length) });
+    response.end(request.method === "HEAD" ? undefined : bytes);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -191,6 +236,35 @@ describe("browser demo in Chromium", { skip, timeout: 240_000 }, () => {
       assert.notEqual(expected.get(0), expected.get(1), "two seeds gave the same output");
     } finally {
       await page.close();
+    }
+  });
+
+  test("a Hub repo id loads through resolve URLs, pinned to a commit and cached: same sha256", async () => {
+    const hub = await fakeHub();
+    servers.push(hub);
+    const url = `${servers[0].url}?model=${HUB_REPO}&endpoint=${encodeURIComponent(hub.url)}`;
+    for (const visit of ["first", "second"]) {
+      hub.requests.length = 0;
+      const page = await openDemo(url);
+      try {
+        assert.match((await page.textContent("#status")) ?? "", new RegExp(`Model ${HUB_REPO} loaded`));
+        const result = await generateOnPage(page, SEEDS[0], 1);
+        assert.equal(result.state, "done", `${visit} visit: ${result.error}\n${consoleLines.join("\n")}`);
+        assert.equal(result.browserHash, expected.get(SEEDS[0]), `${visit} visit: the sha256 differs from Node's`);
+        const probe = `HEAD /${HUB_REPO}/resolve/main/model_index.json`;
+        if (visit === "first") {
+          assert.equal(hub.requests[0], probe);
+          assert.ok(
+            hub.requests.includes(`GET /${HUB_REPO}/resolve/${HUB_COMMIT}/unet/diffusion_pytorch_model.safetensors`),
+            hub.requests.join("\n"),
+          );
+        } else {
+          // Everything of the pinned commit came from the Cache API; only the branch was asked about.
+          assert.deepEqual(hub.requests, [probe]);
+        }
+      } finally {
+        await page.close();
+      }
     }
   });
 
