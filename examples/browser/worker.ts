@@ -27,8 +27,8 @@ async function loadPipeline(): Promise<{ pipe: DDIMPipeline; model: string }> {
   const query = new URLSearchParams(self.location.search);
   const repo = query.get("model");
   if (repo === null) {
-    const folder = new URL("./model/", self.location.href);
-    return { pipe: await DDIMPipeline.fromPretrained(folder), model: folder.href };
+    // In a browser a string starting with "./", "../" or "/" is a URL relative to this script.
+    return { pipe: await DDIMPipeline.fromPretrained("./model/"), model: new URL("./model/", self.location.href).href };
   }
   const revision = query.get("revision");
   const endpoint = query.get("endpoint");

@@ -185,9 +185,15 @@ export async function hubModelFolder(
 ): Promise<UrlModelFolder> {
   try {
     validateRepoId(repoId);
+  } catch (error) {
+    throw new ModelFolderError(
+      `${(error as Error).message}; in a browser, a folder URL relative to the page starts with "/", "./" or "../"`,
+    );
+  }
+  try {
     validateRevision(options.revision ?? "main");
   } catch (error) {
-    throw new ModelFolderError((error as Error).message);
+    throw new ModelFolderError(`${repoId}: ${(error as Error).message}`);
   }
   const endpoint = (options.endpoint ?? "https://huggingface.co").replace(/\/+$/, "");
   const headers = typeof options.token === "string" ? { Authorization: `Bearer ${options.token}` } : undefined;
