@@ -191,10 +191,10 @@ export class CLIPTokenizer {
     return new CLIPTokenizer(files);
   }
 
-  /** Loads a `tokenizer/` folder (a path in Node, or any ModelFolder). */
+  /** Loads a `tokenizer/` folder from any `ModelSource` (a path or Hub repo id, a URL, a ModelFolder). */
   static async fromPretrained(location: ModelSource, options: { subfolder?: string } = {}) {
-    const folder = await resolveFolder(location, {}, `${options.subfolder ? `${options.subfolder}/` : ""}vocab.json`);
     const dir = options.subfolder === undefined || options.subfolder === "" ? "" : `${options.subfolder}/`;
+    const folder = await resolveFolder(location, {}, `${dir}vocab.json`);
     const where = `${folder.location}${dir === "" ? "" : `/${options.subfolder}`}`;
     for (const required of ["vocab.json", "merges.txt"]) {
       if (!(await folder.exists(dir + required))) {

@@ -25,6 +25,7 @@ import {
   modelFolderFromFiles,
   ops,
   SafetensorsError,
+  StableDiffusionPipeline,
   setBackend,
   setNumThreads,
   Tensor,
@@ -32,25 +33,26 @@ import {
   UrlModelFolder,
 } from "../../src/index.js";
 import { bundledModelPath } from "../../src/pipelines/bundled.node.js";
+import { fixturePath } from "../helpers/fixtures.js";
 
 const MODEL = bundledModelPath();
 const COMMIT = "0123456789abcdef0123456789abcdef01234567";
 
-/** The bundled model's files, folder-relative path → bytes. */
-function modelFiles(): Map<string, Uint8Array<ArrayBuffer>> {
+/** A folder's files, folder-relative path → bytes. */
+function folderFiles(root: string): Map<string, Uint8Array<ArrayBuffer>> {
   const files = new Map<string, Uint8Array<ArrayBuffer>>();
   const walk = (dir: string) => {
     for (const name of readdirSync(dir)) {
       const path = join(dir, name);
       if (statSync(path).isDirectory()) walk(path);
-      else files.set(relative(MODEL, path), new Uint8Array(readFileSync(path)));
+      else files.set(relative(root, path), new Uint8Array(readFileSync(path)));
     }
   };
-  walk(MODEL);
+  walk(root);
   return files;
 }
 
-const FILES = modelFiles();
+const FILES = folderFiles(MODEL);
 
 async function outputHash(pipe: DiffusionPipeline): Promise<string> {
   const { images } = await pipe.generate({
@@ -367,4 +369,27 @@ test("getThreadStatus tells how many threads the last job used", () => {
     setBackend(backend);
     setNumThreads(threads);
   }
+});
+
+test("Stable Diffusion (tokenizer, text encoder, UNet, VAE) from memory gives the file system's bytes", async () => {
+  const dir = fixturePath("sd", "tiny-sd-pipe");
+  const blobs = new Map<string, Blob>();
+  for (const [path, bytes] of folderFiles(dir)) blobs.set(path, new Blob([bytes]));
+  const run = async (pipe: StableDiffusionPipeline) => {
+    const { images } = await pipe.generate({
+      prompt: "a photo of an astronaut riding a horse",
+      numInferenceSteps: 1,
+      height: 64,
+      width: 64,
+      generator: new Generator().manualSeed(0),
+      outputType: "np",
+    });
+    return createHash("sha256")
+      .update(new Uint8Array(images.data.buffer, images.data.byteOffset, images.data.byteLength))
+      .digest("hex");
+  };
+  const fromDisk = await run(await StableDiffusionPipeline.fromPretrained(dir));
+  const pipe = await DiffusionPipeline.fromPretrained(new MemoryModelFolder(blobs, "mem://tiny-sd"));
+  assert.ok(pipe instanceof StableDiffusionPipeline);
+  assert.equal(await run(pipe), fromDisk);
 });
