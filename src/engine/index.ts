@@ -6,7 +6,7 @@ import { assertBackendAllowed } from "./determinism.js";
 import { referenceBackend } from "./reference/index.js";
 import { createWasmBackend } from "./wasm/index.js";
 
-export type { AttentionOptions, Backend, Conv2dOptions, F32, TimestepEmbeddingOptions } from "./backend.js";
+export type { AttentionOptions, Backend, Conv2dOptions, F32, TimestepEmbeddingOptions, Weight } from "./backend.js";
 export { ReferenceBackend, referenceBackend } from "./reference/index.js";
 
 const OP_NAMES = [
