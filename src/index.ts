@@ -20,17 +20,22 @@ export {
   type AttentionOptions,
   type Backend,
   type Conv2dOptions,
+  clearPackedWeights,
   type F32,
   getBackend,
   getNumThreads,
+  getPackedWeightStats,
   listBackends,
   ops,
+  type PackedWeightStats,
   ReferenceBackend,
   referenceBackend,
   registerBackend,
   setBackend,
   setNumThreads,
+  setPackedWeightBudget,
   type TimestepEmbeddingOptions,
+  type Weight,
 } from "./engine/index.js";
 export { type WasmBackend, wasmSimdSupported } from "./engine/wasm/index.js";
 export {

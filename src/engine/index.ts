@@ -4,10 +4,12 @@
 import type { Backend } from "./backend.js";
 import { assertBackendAllowed } from "./determinism.js";
 import { referenceBackend } from "./reference/index.js";
+import type { PackedWeightStats } from "./wasm/gemm.js";
 import { createWasmBackend } from "./wasm/index.js";
 
 export type { AttentionOptions, Backend, Conv2dOptions, F32, TimestepEmbeddingOptions, Weight } from "./backend.js";
 export { ReferenceBackend, referenceBackend } from "./reference/index.js";
+export type { PackedWeightStats } from "./wasm/gemm.js";
 
 const OP_NAMES = [
   "conv2d",
@@ -123,4 +125,26 @@ export function setNumThreads(n: number): void {
 
 export function getNumThreads(): number {
   return numThreads ?? detectCores();
+}
+
+/**
+ * Caps the bytes of packed weights the wasm backend keeps in its memory between ops. The default (Infinity)
+ * keeps every weight packed until the wasm memory runs short, then evicts least recently used ones; a
+ * smaller budget lowers peak memory at the cost of re-packing (results never change). No-op without wasm.
+ */
+export function setPackedWeightBudget(bytes: number): void {
+  if (typeof bytes !== "number" || !(bytes >= 0)) {
+    throw new RangeError(`setPackedWeightBudget: expected a non-negative number of bytes, got ${String(bytes)}`);
+  }
+  wasm?.setPackedWeightBudget(bytes);
+}
+
+/** The wasm backend's packed-weight cache (entries, bytes, budget, hits, packs, evictions), or null without it. */
+export function getPackedWeightStats(): PackedWeightStats | null {
+  return wasm?.packedWeightStats ?? null;
+}
+
+/** Frees every packed weight of the wasm backend (they are re-packed on next use, with identical results). */
+export function clearPackedWeights(): void {
+  wasm?.clearPackedWeights();
 }

@@ -4,7 +4,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Weight } from "../../src/engine/backend.js";
-import { referenceBackend as ref, setNumThreads } from "../../src/engine/index.js";
+import {
+  getPackedWeightStats,
+  referenceBackend as ref,
+  setNumThreads,
+  setPackedWeightBudget,
+} from "../../src/engine/index.js";
 import { WasmRuntime } from "../../src/engine/wasm/runtime.js";
 import { widenToFloat32 } from "../../src/tensor/half.js";
 import { Tensor } from "../../src/tensor/tensor.js";
@@ -99,10 +104,12 @@ test("a byte budget evicts least recently used weights; re-packed weights give i
     assert.ok(after.bytes <= budget + C * 16 * 48 * 4, `bytes ${after.bytes} within the budget`);
   }
 
-  wasm.setPackedWeightBudget(0);
+  setPackedWeightBudget(0);
+  assert.equal(getPackedWeightStats()?.budget, 0, "the engine-level setter reaches the wasm backend");
   assertSameBits(run(x, wasm), expected, "budget 0: every weight packed per use");
-  wasm.setPackedWeightBudget(Number.POSITIVE_INFINITY);
-  assert.throws(() => wasm.setPackedWeightBudget(-1), /non-negative number of bytes/);
+  setPackedWeightBudget(Number.POSITIVE_INFINITY);
+  assert.throws(() => setPackedWeightBudget(-1), /non-negative number of bytes, got -1/);
+  assert.throws(() => setPackedWeightBudget(Number.NaN), /non-negative number of bytes, got NaN/);
 });
 
 test("clearing frees every packed byte back to the heap", () => {

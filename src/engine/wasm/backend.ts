@@ -89,6 +89,11 @@ export class WasmBackend implements Backend {
     this.packed.clear();
   }
 
+  /** Bytes of the wasm memory now (it grows on demand and never shrinks). */
+  get memoryBytes(): number {
+    return this.rt.heap.memory.buffer.byteLength;
+  }
+
   /** Caps the wasm memory (bytes, never below its current size) or restores the maximum (null). */
   setMemoryLimit(bytes: number | null): void {
     this.rt.heap.setLimit(bytes);
