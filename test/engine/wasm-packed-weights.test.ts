@@ -11,7 +11,7 @@ import {
   setPackedWeightBudget,
 } from "../../src/engine/index.js";
 import { WasmRuntime } from "../../src/engine/wasm/runtime.js";
-import { widenToFloat32 } from "../../src/tensor/half.js";
+import { widenFloat16, widenToFloat32 } from "../../src/tensor/half.js";
 import { Tensor } from "../../src/tensor/tensor.js";
 import { assertSameBits, randomTensor, wasmBackend } from "./wasm-helpers.js";
 
@@ -170,4 +170,21 @@ test("under a capped wasm memory the heap reclaims packed weights instead of fai
     for (const ptr of ballast) heap.free(ptr);
     heap.setLimit(null);
   }
+});
+
+test("the wasm float16 widening equals the exact JS one on all 65536 patterns, also in place", () => {
+  const rt = WasmRuntime.get();
+  const all = new Uint16Array(65536 + 5).map((_, i) => i & 0xffff); // +5: a scalar tail after the SIMD body
+  const expected = new Uint32Array(widenFloat16(all).buffer);
+  rt.heap.scratch((alloc) => {
+    const n = all.length;
+    const dst = alloc(n * 4);
+    const bitsAt = dst + n * 2; // the layout PackedWeights uses: bits in the upper half, widened forward
+    new Uint16Array(rt.heap.memory.buffer, bitsAt, n).set(all);
+    rt.kernels.widenF16(bitsAt, dst, n);
+    const actual = new Uint32Array(rt.heap.memory.buffer, dst, n);
+    for (let i = 0; i < n; i++) {
+      if (actual[i] !== expected[i]) assert.fail(`0x${all[i].toString(16)}: ${actual[i]} vs ${expected[i]}`);
+    }
+  });
 });

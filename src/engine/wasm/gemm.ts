@@ -212,11 +212,16 @@ export class PackedWeights {
     const heap = this.rt.heap;
     const dst = heap.alloc(floats * 4);
     try {
-      const src = packer === null ? dst : heap.alloc(weight.size * 4);
-      const view = heap.f32(src, packer === null ? floats : weight.size);
-      if (weight.dtype === "float32") view.set(weight.data as Float32Array);
-      else widenHalfInto(weight.dtype, weight.data as Uint16Array, view);
-      if (packer === null) view.fill(0, weight.size);
+      const n = weight.size;
+      const src = packer === null ? dst : heap.alloc(n * 4);
+      if (weight.dtype === "float32") heap.f32(src, n).set(weight.data as Float32Array);
+      else if (weight.dtype === "float16") {
+        // Copy the bits into the upper half of the float32 buffer and widen forward in place (SIMD).
+        const bitsAt = src + n * 2;
+        new Uint16Array(heap.memory.buffer, bitsAt, n).set(weight.data as Uint16Array);
+        this.rt.kernels.widenF16(bitsAt, src, n);
+      } else widenHalfInto(weight.dtype, weight.data as Uint16Array, heap.f32(src, n));
+      if (packer === null) heap.f32(src, floats).fill(0, n);
       else {
         packer(src, dst);
         heap.free(src);
