@@ -128,9 +128,10 @@ export function getNumThreads(): number {
 }
 
 /**
- * Caps the bytes of packed weights the wasm backend keeps in its memory between ops. The default (Infinity)
- * keeps every weight packed until the wasm memory runs short, then evicts least recently used ones; a
- * smaller budget lowers peak memory at the cost of re-packing (results never change). No-op without wasm.
+ * Sets the bytes of packed weights the wasm backend keeps in its memory between ops. The default, 0, packs
+ * each weight where it is used, so a model's weights are held once (in JS) and the wasm memory holds only
+ * activations; a budget (up to Infinity, bounded by the wasm memory, which then evicts least recently used
+ * weights) trades memory for the re-packing time. Results never change. No-op without the wasm backend.
  */
 export function setPackedWeightBudget(bytes: number): void {
   if (typeof bytes !== "number" || !(bytes >= 0)) {

@@ -77,6 +77,16 @@ function network(layers: number, seed: number) {
   };
 }
 
+test("the default budget packs per use: nothing stays packed between ops", () => {
+  assert.equal(getPackedWeightStats()?.budget, 0);
+  const run = network(3, 90);
+  const x = randomTensor([1, C, 4, 4], 91);
+  const expected = run(x, ref);
+  assertSameBits(run(x, wasm), expected, "default budget");
+  const { bytes } = getPackedWeightStats()!;
+  assert.ok(bytes <= C * 16 * 48 * 4, `only the last op's weight is left (${bytes} bytes)`);
+});
+
 test("a byte budget evicts least recently used weights; re-packed weights give identical bits", () => {
   const run = network(6, 10);
   const x = randomTensor([2, C, 4, 4], 9);
@@ -114,6 +124,7 @@ test("a byte budget evicts least recently used weights; re-packed weights give i
 
 test("clearing frees every packed byte back to the heap", () => {
   const heap = WasmRuntime.get().heap;
+  setPackedWeightBudget(Number.POSITIVE_INFINITY);
   const run = network(4, 40);
   const x = randomTensor([1, C, 4, 4], 41);
   run(x, wasm); // sizes the per-thread workspace, which is not a packed weight
@@ -126,6 +137,7 @@ test("clearing frees every packed byte back to the heap", () => {
   wasm.clearPackedWeights();
   assert.deepEqual([wasm.packedWeightStats.entries, wasm.packedWeightStats.bytes], [0, 0]);
   assert.equal(heap.allocatedBytes, base);
+  setPackedWeightBudget(0);
 });
 
 test("under a capped wasm memory the heap reclaims packed weights instead of failing", () => {
@@ -141,6 +153,7 @@ test("under a capped wasm memory the heap reclaims packed weights instead of fai
   // 12 convs (1.3 MiB packed each, 16 MiB in all), so the rest must come from reclaiming.
   const cap = memory.buffer.byteLength;
   heap.setLimit(cap);
+  setPackedWeightBudget(Number.POSITIVE_INFINITY); // only the heap's pressure evicts
   const ballast: number[] = [];
   for (;;) {
     try {
@@ -169,6 +182,7 @@ test("under a capped wasm memory the heap reclaims packed weights instead of fai
   } finally {
     for (const ptr of ballast) heap.free(ptr);
     heap.setLimit(null);
+    setPackedWeightBudget(0);
   }
 });
 

@@ -77,8 +77,8 @@ export class WasmBackend implements Backend {
   }
 
   /**
-   * Caps the bytes of packed weights kept in wasm memory between ops (Infinity, the default, keeps every
-   * weight packed until the memory runs short). A smaller budget lowers peak memory and costs re-packing.
+   * Sets the bytes of packed weights kept in wasm memory between ops. The default, 0, packs each weight
+   * where it is used (lowest memory); a larger budget trades memory for the re-packing time.
    */
   setPackedWeightBudget(bytes: number): void {
     this.packed.setBudget(bytes);
