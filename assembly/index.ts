@@ -782,3 +782,4 @@ export function expArray(src: usize, dst: usize, n: i32): void {
   for (; i + 2 <= n; i += 2) v128.store(dst + (<usize>i << 3), exp64x2(v128.load(src + (<usize>i << 3))));
   for (; i < n; i++) store<f64>(dst + (<usize>i << 3), exp64(load<f64>(src + (<usize>i << 3))));
 }
+export { widenF16 } from "./half";

@@ -3,6 +3,13 @@ import type { BackendTraits } from "./determinism.js";
 
 export type F32 = Tensor<"float32">;
 
+/**
+ * A weight operand of conv2d/linear: float32, or float16/bfloat16 kept as stored to halve the memory of
+ * big checkpoints. Half weights are widened exactly (docs/NUMERICS.md R11), so the result is the same as
+ * with the widened float32 tensor.
+ */
+export type Weight = Tensor<"float32" | "float16" | "bfloat16">;
+
 export interface Conv2dOptions {
   /** Stride in both spatial dimensions (default 1). */
   stride?: number;
@@ -39,9 +46,9 @@ export interface Backend {
   readonly traits?: BackendTraits;
 
   /** x [N, Cin, H, W], weight [Cout, Cin, kh, kw] (groups = 1), bias [Cout] → [N, Cout, Ho, Wo]. */
-  conv2d(x: F32, weight: F32, bias: F32 | null, options?: Conv2dOptions): F32;
+  conv2d(x: F32, weight: Weight, bias: F32 | null, options?: Conv2dOptions): F32;
   /** x [..., in] · weightᵀ (torch layout weight [out, in]) + bias [out] → [..., out]. */
-  linear(x: F32, weight: F32, bias: F32 | null): F32;
+  linear(x: F32, weight: Weight, bias: F32 | null): F32;
   /** a [...batch, M, K] × b [...batch, K, N] → [...batch, M, N]; batch dims must be equal (no broadcasting). */
   matmul(a: F32, b: F32): F32;
 

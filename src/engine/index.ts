@@ -4,10 +4,12 @@
 import type { Backend } from "./backend.js";
 import { assertBackendAllowed } from "./determinism.js";
 import { referenceBackend } from "./reference/index.js";
+import type { PackedWeightStats } from "./wasm/gemm.js";
 import { createWasmBackend } from "./wasm/index.js";
 
-export type { AttentionOptions, Backend, Conv2dOptions, F32, TimestepEmbeddingOptions } from "./backend.js";
+export type { AttentionOptions, Backend, Conv2dOptions, F32, TimestepEmbeddingOptions, Weight } from "./backend.js";
 export { ReferenceBackend, referenceBackend } from "./reference/index.js";
+export type { PackedWeightStats } from "./wasm/gemm.js";
 
 const OP_NAMES = [
   "conv2d",
@@ -149,4 +151,27 @@ export function getThreadStatus(): ThreadStatus {
   }
   const reason = active === referenceBackend ? "the reference backend" : `backend "${active.name}" reports no threads`;
   return { ...status, lastThreads: 1, singleThreadReason: `${reason} runs ops on the calling thread` };
+}
+
+/**
+ * Sets the bytes of packed weights the wasm backend keeps in its memory between ops. The default, 0, packs
+ * each weight where it is used, so a model's weights are held once (in JS) and the wasm memory holds only
+ * activations; a budget (up to Infinity, bounded by the wasm memory, which then evicts least recently used
+ * weights) trades memory for the re-packing time. Results never change. No-op without the wasm backend.
+ */
+export function setPackedWeightBudget(bytes: number): void {
+  if (typeof bytes !== "number" || !(bytes >= 0)) {
+    throw new RangeError(`setPackedWeightBudget: expected a non-negative number of bytes, got ${String(bytes)}`);
+  }
+  wasm?.setPackedWeightBudget(bytes);
+}
+
+/** The wasm backend's packed-weight cache (entries, bytes, budget, hits, packs, evictions), or null without it. */
+export function getPackedWeightStats(): PackedWeightStats | null {
+  return wasm?.packedWeightStats ?? null;
+}
+
+/** Frees every packed weight of the wasm backend (they are re-packed on next use, with identical results). */
+export function clearPackedWeights(): void {
+  wasm?.clearPackedWeights();
 }

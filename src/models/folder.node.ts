@@ -4,10 +4,10 @@
 import { existsSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import type { F32 } from "../engine/backend.js";
+import type { F32, Weight } from "../engine/backend.js";
 import { SafetensorsFile } from "../io/safetensors-file.node.js";
 import { type ModelFolder, ModelFolderError, type PretrainedOptions } from "./folder.js";
-import { WeightError, type WeightSource } from "./weights.js";
+import { isHalf, WeightError, type WeightSource } from "./weights.js";
 
 /** A WeightSource over open safetensors files (several for a sharded checkpoint). */
 export class SafetensorsFileWeights implements WeightSource {
@@ -59,6 +59,11 @@ export class SafetensorsFileWeights implements WeightSource {
 
   float32(key: string): Promise<F32> {
     return this.file(key).float32(key);
+  }
+
+  async weight(key: string): Promise<Weight> {
+    const file = this.file(key);
+    return isHalf(file.info(key).dtype) ? ((await file.tensor(key)) as Weight) : file.float32(key);
   }
 
   async close(): Promise<void> {

@@ -2,7 +2,7 @@
 // storage (an in-memory safetensors buffer today, a lazy file reader or a Hub download later) is one
 // small adapter, and loading never needs a second full copy of the weights.
 
-import type { F32 } from "../engine/backend.js";
+import type { F32, Weight } from "../engine/backend.js";
 import { SafetensorsBuffer } from "../io/safetensors.js";
 import type { ParamStore } from "../nn/param.js";
 import { formatShape } from "../tensor/shape.js";
@@ -15,6 +15,8 @@ export interface WeightSource {
   shape(key: string): readonly number[];
   /** The tensor widened to float32 (float16/bfloat16 exactly). */
   float32(key: string): Promise<F32>;
+  /** The tensor as stored when float16 or bfloat16 (half the memory; widened exactly when used), else as float32. */
+  weight(key: string): Promise<Weight>;
   /** Releases file handles, if any. */
   close?(): Promise<void>;
 }
@@ -64,6 +66,16 @@ export class SafetensorsWeights implements WeightSource {
   async float32(key: string): Promise<F32> {
     return this.file(key).float32(key);
   }
+
+  async weight(key: string): Promise<Weight> {
+    const file = this.file(key);
+    return isHalf(file.info(key).dtype) ? (file.tensor(key) as Weight) : file.float32(key);
+  }
+}
+
+/** Whether a stored safetensors dtype is one a Weight keeps as is (float16, bfloat16). */
+export function isHalf(dtype: string): boolean {
+  return dtype === "F16" || dtype === "BF16";
 }
 
 export interface LoadReport {
@@ -101,7 +113,10 @@ export async function loadWeights(store: ParamStore, source: WeightSource): Prom
   }
   const used = new Set<string>();
   for (const [name, key] of plan) {
-    store.params.get(name)!.set(await source.float32(key));
+    const param = store.params.get(name)!;
+    // Half-precision conv/linear weights stay half in memory (R11: widened exactly at use), which halves
+    // the memory of fp16 checkpoints such as Stable Diffusion's; everything else is widened now.
+    param.set(await (param.keepsHalf ? source.weight(key) : source.float32(key)));
     used.add(key);
   }
   return { unexpected: source.keys().filter((k) => !used.has(k)) };

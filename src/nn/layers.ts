@@ -2,6 +2,7 @@
 
 import type { F32 } from "../engine/backend.js";
 import { ops } from "../engine/index.js";
+import { widenHalfInto } from "../tensor/half.js";
 import { Tensor } from "../tensor/tensor.js";
 import type { Param, ParamBuilder } from "./param.js";
 
@@ -27,7 +28,7 @@ export class Conv2d {
   ) {
     const k = config.kernelSize;
     const fanIn = inChannels * k * k;
-    this.weight = vb.param("weight", [outChannels, inChannels, k, k], { kind: "fanIn", fanIn });
+    this.weight = vb.param("weight", [outChannels, inChannels, k, k], { kind: "fanIn", fanIn }, { keepsHalf: true });
     this.bias = config.bias === false ? null : vb.param("bias", [outChannels], { kind: "fanIn", fanIn });
     this.stride = config.stride ?? 1;
     this.padding = config.padding ?? 0;
@@ -35,7 +36,7 @@ export class Conv2d {
 
   /** `padding` overrides the layer's own (Downsample2D pads (0, 1, 0, 1) itself before a padding-0 conv). */
   forward(x: F32, padding?: readonly [number, number, number, number]): F32 {
-    return ops.conv2d(x, this.weight.value, this.bias?.value ?? null, {
+    return ops.conv2d(x, this.weight.stored, this.bias?.value ?? null, {
       stride: this.stride,
       padding: padding ?? this.padding,
     });
@@ -53,12 +54,12 @@ export class Linear {
     bias = true,
   ) {
     const init = { kind: "fanIn", fanIn: inFeatures } as const;
-    this.weight = vb.param("weight", [outFeatures, inFeatures], init);
+    this.weight = vb.param("weight", [outFeatures, inFeatures], init, { keepsHalf: true });
     this.bias = bias ? vb.param("bias", [outFeatures], init) : null;
   }
 
   forward(x: F32): F32 {
-    return ops.linear(x, this.weight.value, this.bias?.value ?? null);
+    return ops.linear(x, this.weight.stored, this.bias?.value ?? null);
   }
 }
 
@@ -113,18 +114,20 @@ export class Embedding {
     readonly numEmbeddings: number,
     readonly dim: number,
   ) {
-    this.weight = vb.param("weight", [numEmbeddings, dim], { kind: "normal", std: 1 });
+    this.weight = vb.param("weight", [numEmbeddings, dim], { kind: "normal", std: 1 }, { keepsHalf: true });
   }
 
   forward(indices: ArrayLike<number>): F32 {
-    const table = this.weight.value.data;
+    const table = this.weight.stored;
     const out = new Float32Array(indices.length * this.dim);
     for (let i = 0; i < indices.length; i++) {
       const row = indices[i];
       if (!Number.isInteger(row) || row < 0 || row >= this.numEmbeddings) {
         throw new RangeError(`embedding index ${row} is out of range [0, ${this.numEmbeddings})`);
       }
-      out.set(table.subarray(row * this.dim, (row + 1) * this.dim), i * this.dim);
+      const values = table.data.subarray(row * this.dim, (row + 1) * this.dim);
+      if (table.dtype === "float32") out.set(values as Float32Array, i * this.dim);
+      else widenHalfInto(table.dtype, values as Uint16Array, out, i * this.dim);
     }
     return Tensor.from(out, [indices.length, this.dim]);
   }

@@ -2,7 +2,8 @@
 // VarBuilder): every weight gets its Diffusers state-dict name at construction time, so loading a
 // checkpoint is a walk over one flat map, and a missing or misshapen tensor is reported by that name.
 
-import type { F32 } from "../engine/backend.js";
+import type { F32, Weight } from "../engine/backend.js";
+import { widenToFloat32 } from "../tensor/half.js";
 import { formatShape, numel } from "../tensor/shape.js";
 
 /** How `fromConfig` fills a parameter with seeded random values (PyTorch's default init scales). */
@@ -12,29 +13,52 @@ export type ParamInit =
   | { readonly kind: "zeros" }
   | { readonly kind: "normal"; readonly std: number };
 
+export interface ParamOptions {
+  /** Older state-dict names accepted for this tensor (e.g. `query.weight` for `to_q.weight`). */
+  aliases?: readonly string[];
+  /**
+   * The layer reads this tensor through `stored` and accepts float16/bfloat16 (conv, linear and embedding
+   * weights), so a half checkpoint keeps it half in memory; other parameters are always float32.
+   */
+  keepsHalf?: boolean;
+}
+
 export class Param {
-  private current: F32 | null = null;
+  private current: Weight | null = null;
+  readonly aliases: readonly string[];
+  readonly keepsHalf: boolean;
 
   constructor(
     readonly name: string,
     readonly shape: readonly number[],
     readonly init: ParamInit,
-    /** Older state-dict names accepted for this tensor (e.g. `query.weight` for `to_q.weight`). */
-    readonly aliases: readonly string[] = [],
-  ) {}
+    options: ParamOptions = {},
+  ) {
+    this.aliases = options.aliases ?? [];
+    this.keepsHalf = options.keepsHalf ?? false;
+  }
 
   get loaded(): boolean {
     return this.current !== null;
   }
 
-  get value(): F32 {
+  /** The tensor as held: float32, or float16/bfloat16 for a `keepsHalf` parameter loaded from a half checkpoint. */
+  get stored(): Weight {
     if (this.current === null) throw new Error(`parameter ${this.name} has not been loaded`);
     return this.current;
   }
 
-  set(tensor: F32): void {
-    if (tensor.dtype !== "float32") {
-      throw new TypeError(`parameter ${this.name}: expected a float32 tensor, got ${tensor.dtype}`);
+  /** The values as float32 (a fresh exact widening each call when stored half). */
+  get value(): F32 {
+    return widenToFloat32(this.stored);
+  }
+
+  set(tensor: Weight): void {
+    const half = tensor.dtype === "float16" || tensor.dtype === "bfloat16";
+    if (tensor.dtype !== "float32" && !(half && this.keepsHalf)) {
+      throw new TypeError(
+        `parameter ${this.name}: expected a float32 tensor${this.keepsHalf ? " (or float16/bfloat16)" : ""}, got ${tensor.dtype}`,
+      );
     }
     if (tensor.shape.length !== this.shape.length || tensor.shape.some((d, i) => d !== this.shape[i])) {
       throw new RangeError(
@@ -89,8 +113,8 @@ export class ParamBuilder {
     return this.prefix === "" ? name : `${this.prefix}.${name}`;
   }
 
-  param(name: string, shape: readonly number[], init: ParamInit): Param {
+  param(name: string, shape: readonly number[], init: ParamInit, options: { keepsHalf?: boolean } = {}): Param {
     const aliases = this.aliasPrefix === null ? [] : [`${this.aliasPrefix}.${name}`];
-    return this.store.add(new Param(this.path(name), shape, init, aliases));
+    return this.store.add(new Param(this.path(name), shape, init, { aliases, keepsHalf: options.keepsHalf }));
   }
 }

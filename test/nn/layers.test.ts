@@ -93,3 +93,25 @@ test("timesteps broadcast to the batch and become float32 as in Diffusers", () =
   );
   assert.throws(() => timestepsForBatch(Number.NaN, 1, true), /finite/);
 });
+
+test("conv/linear/embedding weights may be stored half; other parameters only float32", () => {
+  const store = new ParamStore();
+  const vb = new ParamBuilder(store, "m");
+  const emb = new Embedding(vb.pp("emb"), 3, 2);
+  const norm = new GroupNorm(vb.pp("norm"), 1, 2, 1e-5);
+  assert.equal(emb.weight.keepsHalf, true);
+  // Rows 0..2 = [1, -2], [0.5, 65504], [-0, 2^-24] as float16 bits.
+  const bits = Uint16Array.from([0x3c00, 0xc000, 0x3800, 0x7bff, 0x8000, 0x0001]);
+  emb.weight.set(Tensor.from(bits, [3, 2], "float16"));
+  assert.equal(emb.weight.stored.dtype, "float16");
+  assert.deepEqual([...emb.weight.value.data], [1, -2, 0.5, 65504, -0, 2 ** -24], "value widens exactly");
+  assert.deepEqual([...emb.forward([2, 0, 1]).data], [-0, 2 ** -24, 1, -2, 0.5, 65504]);
+  assert.throws(
+    () => norm.weight!.set(Tensor.from(Uint16Array.from([0x3c00, 0x3c00]), [2], "float16")),
+    /parameter m\.norm\.weight: expected a float32 tensor, got float16/,
+  );
+  assert.throws(
+    () => emb.weight.set(Tensor.from(new Float64Array(6), [3, 2]) as never),
+    /parameter m\.emb\.weight: expected a float32 tensor \(or float16\/bfloat16\), got float64/,
+  );
+});

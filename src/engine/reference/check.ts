@@ -1,6 +1,7 @@
 // Input validation shared by the reference ops. Every message names the op and the offending shapes so
 // a model author can find the layer at fault.
 
+import { widenToFloat32 } from "../../tensor/half.js";
 import { formatShape } from "../../tensor/shape.js";
 import { Tensor } from "../../tensor/tensor.js";
 import type { F32 } from "../backend.js";
@@ -12,6 +13,17 @@ export function expectF32(op: string, name: string, t: unknown): F32 {
     throw new TypeError(`${op}: ${name} must be float32, got ${t.dtype} ${formatShape(t.shape)}`);
   }
   return t as F32;
+}
+
+/** Throws unless `t` is a float32, float16 or bfloat16 Tensor; returns it widened exactly to float32 (R11). */
+export function expectWeight(op: string, name: string, t: unknown): F32 {
+  if (t instanceof Tensor && (t.dtype === "float16" || t.dtype === "bfloat16")) {
+    return widenToFloat32(t as Tensor<"float16" | "bfloat16">);
+  }
+  if (t instanceof Tensor && t.dtype !== "float32") {
+    throw new TypeError(`${op}: ${name} must be float32, float16 or bfloat16, got ${t.dtype} ${formatShape(t.shape)}`);
+  }
+  return expectF32(op, name, t);
 }
 
 /** Throws unless `t` has exactly `ndim` dimensions. */

@@ -2,8 +2,8 @@
 // ascending k = (ci, ky, kx); padded taps are real +0 inputs (their term is f32(0·w), which is ±0, or
 // NaN for a non-finite weight); the bias is added last.
 import { Tensor } from "../../tensor/tensor.js";
-import type { Conv2dOptions, F32 } from "../backend.js";
-import { describe, expectF32, expectPositiveInt, expectRank, formatShape } from "./check.js";
+import type { Conv2dOptions, F32, Weight } from "../backend.js";
+import { describe, expectF32, expectPositiveInt, expectRank, expectWeight, formatShape } from "./check.js";
 
 const fround = Math.fround;
 
@@ -23,10 +23,10 @@ function tap(xd: Float32Array, xRow: number, rowInside: boolean, ix: number, w: 
   return rowInside && ix >= 0 && ix < w ? xd[xRow + ix] : 0;
 }
 
-export function conv2d(xIn: F32, weightIn: F32, biasIn: F32 | null, options: Conv2dOptions = {}): F32 {
+export function conv2d(xIn: F32, weightIn: Weight, biasIn: F32 | null, options: Conv2dOptions = {}): F32 {
   const op = "conv2d";
   const x = expectF32(op, "x", xIn);
-  const weight = expectF32(op, "weight", weightIn);
+  const weight = expectWeight(op, "weight", weightIn);
   expectRank(op, "x", x, 4, "[N, Cin, H, W]");
   expectRank(op, "weight", weight, 4, "[Cout, Cin, kh, kw]");
   const [n, cin, h, w] = x.shape;

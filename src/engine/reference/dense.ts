@@ -1,15 +1,15 @@
 // linear and matmul, NUMERICS.md §R2: each output is a float32 dot product accumulated from +0 in
 // ascending k with a separately rounded product and sum; linear adds its bias last.
 import { Tensor } from "../../tensor/tensor.js";
-import type { F32 } from "../backend.js";
-import { expectF32, formatShape } from "./check.js";
+import type { F32, Weight } from "../backend.js";
+import { expectF32, expectWeight, formatShape } from "./check.js";
 
 const fround = Math.fround;
 
-export function linear(xIn: F32, weightIn: F32, biasIn: F32 | null): F32 {
+export function linear(xIn: F32, weightIn: Weight, biasIn: F32 | null): F32 {
   const op = "linear";
   const x = expectF32(op, "x", xIn);
-  const weight = expectF32(op, "weight", weightIn);
+  const weight = expectWeight(op, "weight", weightIn);
   if (x.shape.length < 1) throw new RangeError(`${op}: x must have at least 1 dimension, got ${formatShape(x.shape)}`);
   if (weight.shape.length !== 2) {
     throw new RangeError(`${op}: weight must be 2-D [out, in], got ${formatShape(weight.shape)}`);

@@ -1,7 +1,7 @@
 import { Tensor } from "../../tensor/tensor.js";
-import type { AttentionOptions, Backend, Conv2dOptions, F32, TimestepEmbeddingOptions } from "../backend.js";
+import type { AttentionOptions, Backend, Conv2dOptions, F32, TimestepEmbeddingOptions, Weight } from "../backend.js";
 import { referenceBackend } from "../reference/index.js";
-import { PackedWeights, PLAIN_GEMM, runGemm } from "./gemm.js";
+import { type PackedWeightStats, PackedWeights, PLAIN_GEMM, runGemm } from "./gemm.js";
 import { A_PACKED, A_ROWS, B_COLS, B_IM2COL, B_PACKED, B_ROWS, CTRL_COUNTER, JOB_NORM, JOB_SOFTMAX } from "./layout.js";
 import { WasmRuntime } from "./runtime.js";
 
@@ -14,6 +14,12 @@ function fmt(shape: readonly number[]): string {
 
 function checkF32(t: F32, what: string): void {
   if (t.dtype !== "float32") throw new TypeError(`wasm backend: ${what} must be float32, got ${t.dtype}`);
+}
+
+function checkWeight(t: Weight, what: string): void {
+  if (t.dtype !== "float32" && t.dtype !== "float16" && t.dtype !== "bfloat16") {
+    throw new TypeError(`wasm backend: ${what} must be float32, float16 or bfloat16, got ${t.dtype}`);
+  }
 }
 
 function normalizePadding(p: Conv2dOptions["padding"]): [number, number, number, number] {
@@ -45,7 +51,7 @@ export class WasmBackend implements Backend {
     private readonly threads: () => number = WasmRuntime.cores,
   ) {
     this.rt = WasmRuntime.get();
-    this.packed = new PackedWeights(this.rt);
+    this.packed = PackedWeights.of(this.rt);
   }
 
   /** Logical cores available here (Node: os.availableParallelism(); browsers: hardwareConcurrency). */
@@ -58,10 +64,39 @@ export class WasmBackend implements Backend {
     return this.rt.singleThreadReason;
   }
 
-  /** Picks up the engine's thread count (it takes effect on the next op) and returns the heap. */
+  /** Picks up the engine's thread count (it takes effect on the next op), starts an op and returns the heap. */
   private begin(): WasmRuntime["heap"] {
     this.rt.setThreads(this.threads());
+    this.packed.beginOp();
     return this.rt.heap;
+  }
+
+  /** The packed-weight cache's size and counters. */
+  get packedWeightStats(): PackedWeightStats {
+    return this.packed.stats;
+  }
+
+  /**
+   * Sets the bytes of packed weights kept in wasm memory between ops. The default, 0, packs each weight
+   * where it is used (lowest memory); a larger budget trades memory for the re-packing time.
+   */
+  setPackedWeightBudget(bytes: number): void {
+    this.packed.setBudget(bytes);
+  }
+
+  /** Frees every packed weight (they are re-packed on next use, with identical results). */
+  clearPackedWeights(): void {
+    this.packed.clear();
+  }
+
+  /** Bytes of the wasm memory now (it grows on demand and never shrinks). */
+  get memoryBytes(): number {
+    return this.rt.heap.memory.buffer.byteLength;
+  }
+
+  /** Caps the wasm memory (bytes, never below its current size) or restores the maximum (null). */
+  setMemoryLimit(bytes: number | null): void {
+    this.rt.heap.setLimit(bytes);
   }
 
   /** Threads (the caller included) that took part in the most recent wasm job. */
@@ -69,9 +104,9 @@ export class WasmBackend implements Backend {
     return this.rt.lastThreads;
   }
 
-  conv2d(x: F32, weight: F32, bias: F32 | null, options: Conv2dOptions = {}): F32 {
+  conv2d(x: F32, weight: Weight, bias: F32 | null, options: Conv2dOptions = {}): F32 {
     checkF32(x, "conv2d input");
-    checkF32(weight, "conv2d weight");
+    checkWeight(weight, "conv2d weight");
     if (x.ndim !== 4 || weight.ndim !== 4) {
       throw new RangeError(
         `conv2d: expected x [N, Cin, H, W] and weight [Cout, Cin, kh, kw], got ${fmt(x.shape)} and ${fmt(weight.shape)}`,
@@ -101,25 +136,24 @@ export class WasmBackend implements Backend {
 
     const heap = this.begin();
     const a = this.packed.conv(weight);
-    const biasPtr = bias === null ? 0 : this.packed.bias(bias);
+    const biasPtr = bias === null ? 0 : this.packed.vector(bias);
     const plane = hp * wp;
     // Zero-padded copy, so padded taps are real +0 inputs; 16 floats of slack for the stride-2 loads.
     const xpLen = n * cin * plane + 16;
-    const xp = heap.alloc(xpLen * 4);
     const outLen = n * cout * ho * wo;
-    const out = heap.alloc(outLen * 4);
-    try {
+    return heap.scratch((alloc) => {
+      const xp = alloc(xpLen * 4);
+      const out = alloc(outLen * 4);
       const view = heap.f32(xp, xpLen);
       if (pt + pb + pl + pr === 0) {
         view.set(x.data);
         view.fill(0, x.size);
       } else {
         // Stage the input in the output buffer when it fits, else in a temporary, then pad in wasm.
-        const stage = outLen >= x.size ? out : heap.alloc(x.size * 4);
+        const stage = outLen >= x.size ? out : alloc(x.size * 4);
         heap.f32(stage, x.size).set(x.data);
         this.rt.kernels.padPlanes(stage, xp, n * cin, h, w, hp, wp, pt, pl);
         heap.f32(xp + n * cin * plane * 4, 16).fill(0);
-        if (stage !== out) heap.free(stage);
       }
       runGemm(
         this.rt,
@@ -152,15 +186,12 @@ export class WasmBackend implements Backend {
         false,
       );
       return Tensor.from(heap.f32(out, outLen).slice(), [n, cout, ho, wo]);
-    } finally {
-      heap.free(out);
-      heap.free(xp);
-    }
+    });
   }
 
-  linear(x: F32, weight: F32, bias: F32 | null): F32 {
+  linear(x: F32, weight: Weight, bias: F32 | null): F32 {
     checkF32(x, "linear input");
-    checkF32(weight, "linear weight");
+    checkWeight(weight, "linear weight");
     if (weight.ndim !== 2) throw new RangeError(`linear: weight must be [out, in], got ${fmt(weight.shape)}`);
     const [outF, inF] = weight.shape;
     if (x.ndim < 1 || x.shape[x.ndim - 1] !== inF) {
@@ -177,11 +208,11 @@ export class WasmBackend implements Backend {
     if (rows === 0 || outF === 0 || inF === 0) return this.fallback.linear(x, weight, bias);
     const heap = this.begin();
     const b = this.packed.linear(weight);
-    const biasPtr = bias === null ? 0 : this.packed.bias(bias);
-    const xs = heap.alloc(x.size * 4);
+    const biasPtr = bias === null ? 0 : this.packed.vector(bias);
     const outLen = rows * outF;
-    const out = heap.alloc(outLen * 4);
-    try {
+    return heap.scratch((alloc) => {
+      const xs = alloc(x.size * 4);
+      const out = alloc(outLen * 4);
       heap.f32(xs, x.size).set(x.data);
       runGemm(
         this.rt,
@@ -208,10 +239,7 @@ export class WasmBackend implements Backend {
         true,
       );
       return Tensor.from(heap.f32(out, outLen).slice(), [...x.shape.slice(0, -1), outF]);
-    } finally {
-      heap.free(out);
-      heap.free(xs);
-    }
+    });
   }
 
   matmul(a: F32, b: F32): F32 {
@@ -242,11 +270,11 @@ export class WasmBackend implements Backend {
     shape: number[],
   ): F32 {
     const heap = this.begin();
-    const ap = heap.alloc(aData.length * 4);
-    const bp = heap.alloc(bData.length * 4);
     const outLen = batch * m * n;
-    const out = heap.alloc(outLen * 4);
-    try {
+    return heap.scratch((alloc) => {
+      const ap = alloc(aData.length * 4);
+      const bp = alloc(bData.length * 4);
+      const out = alloc(outLen * 4);
       heap.f32(ap, aData.length).set(aData);
       heap.f32(bp, bData.length).set(bData);
       runGemm(
@@ -273,11 +301,7 @@ export class WasmBackend implements Backend {
         false,
       );
       return Tensor.from(heap.f32(out, outLen).slice(), shape);
-    } finally {
-      heap.free(out);
-      heap.free(bp);
-      heap.free(ap);
-    }
+    });
   }
 
   groupNorm(x: F32, numGroups: number, weight: F32 | null, bias: F32 | null, eps: number): F32 {
@@ -321,8 +345,8 @@ export class WasmBackend implements Backend {
     eps: number,
   ): F32 {
     const heap = this.begin();
-    const wPtr = weight === null ? 0 : this.packed.bias(weight);
-    const bPtr = bias === null ? 0 : this.packed.bias(bias);
+    const wPtr = weight === null ? 0 : this.packed.vector(weight);
+    const bPtr = bias === null ? 0 : this.packed.vector(bias);
     const buf = heap.alloc(x.size * 4);
     try {
       heap.f32(buf, x.size).set(x.data);

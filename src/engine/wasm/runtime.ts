@@ -9,6 +9,8 @@ export interface KernelExports {
   packAPanels(src: number, m: number, k: number, dst: number): void;
   packBPanelsFromCols(src: number, n: number, k: number, dst: number): void;
   expArray(src: number, dst: number, n: number): void;
+  /** float32 values from binary16 bits; `src` may be the upper half of `dst` (widening runs forward). */
+  widenF16(src: number, dst: number, n: number): void;
   padPlanes(
     src: number,
     dst: number,
