@@ -6,8 +6,6 @@ import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -15,6 +13,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { DDIMPipeline, Generator, getBackend, getNumThreads } from "../../src/index.js";
 import { bundledModelPath } from "../../src/pipelines/bundled.node.js";
+import { type LoggedServer, loggedServer } from "../helpers/http-server.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
@@ -108,12 +107,9 @@ const HUB_COMMIT = "0123456789abcdef0123456789abcdef01234567";
  * A stand-in for the Hub's resolve URLs on another origin, with the Hub's CORS headers: `main` answers with
  * the commit it points to (X-Repo-Commit), the commit serves the bundled model's files. Logs every request.
  */
-async function fakeHub(): Promise<{ url: string; requests: string[]; close(): Promise<void> }> {
-  const requests: string[] = [];
+async function fakeHub(): Promise<LoggedServer> {
   const model = bundledModelPath();
-  const server = createServer((request, response) => {
-    const path = decodeURIComponent(new URL(request.url ?? "/", "http://localhost").pathname);
-    requests.push(`${request.method} ${path}`);
+  return loggedServer((request, response, path) => {
     const headers: Record<string, string> = {
       "Access-Control-Allow-Origin": "*",
       "Access-Control-Expose-Headers": "X-Repo-Commit",
@@ -130,17 +126,6 @@ async function fakeHub(): Promise<{ url: string; requests: string[]; close(): Pr
     response.writeHead(200, { ...headers, "Content-Length": String(bytes.length) });
     response.end(request.method === "HEAD" ? undefined : bytes);
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
 }
 
 // esbuild bundles the demo without type-checking it; this keeps its sources honest against the library.

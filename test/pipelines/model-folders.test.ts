@@ -5,8 +5,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { join, relative } from "node:path";
 import { after, before, describe, test } from "node:test";
 import {
@@ -34,6 +33,7 @@ import {
 } from "../../src/index.js";
 import { bundledModelPath } from "../../src/pipelines/bundled.node.js";
 import { fixturePath } from "../helpers/fixtures.js";
+import { loggedServer, type LoggedServer as Served } from "../helpers/http-server.js";
 
 const MODEL = bundledModelPath();
 const COMMIT = "0123456789abcdef0123456789abcdef01234567";
@@ -163,24 +163,15 @@ describe("in-memory folders", () => {
   });
 });
 
-interface Served {
-  url: string;
-  requests: string[];
-  close(): Promise<void>;
-}
-
 /**
  * Serves the bundled model's files below `prefix`. `respond` may answer a request itself (status codes,
  * headers) before the files are looked up; every request is logged as "METHOD /path".
  */
-async function serve(
+function serve(
   prefix: string,
   respond: (request: IncomingMessage, response: ServerResponse, path: string) => boolean = () => false,
 ): Promise<Served> {
-  const requests: string[] = [];
-  const server = createServer((request, response) => {
-    const path = decodeURIComponent(new URL(request.url ?? "/", "http://localhost").pathname);
-    requests.push(`${request.method} ${path}`);
+  return loggedServer((request, response, path) => {
     if (respond(request, response, path)) return;
     const bytes = path.startsWith(prefix) ? FILES.get(path.slice(prefix.length)) : undefined;
     if (bytes === undefined) {
@@ -190,17 +181,6 @@ async function serve(
     response.writeHead(200, { "Content-Length": bytes.length, "Content-Type": "application/octet-stream" });
     response.end(request.method === "HEAD" ? undefined : bytes);
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
 }
 
 describe("folders served over HTTP", () => {
