@@ -9,6 +9,7 @@ import {
   CTRL_WORDS,
   MAX_WORKERS,
 } from "./layout.js";
+import { SPIN_MS, spinThenWait } from "./spin-wait.js";
 import type { WorkerInit } from "./worker-loop.js";
 
 /** What differs between Node and browsers: how to start a worker and whether this thread may block. */
@@ -27,7 +28,7 @@ const READY_TIMEOUT_MS = 20000;
 /**
  * Workers over one shared memory. A job is published by bumping the generation word; the caller and every
  * worker that joins in time claim chunks from an atomic counter inside the kernel; the caller then closes
- * the job and sleeps in Atomics.wait until the workers inside it have left. Threads only ever split
+ * the job and waits (polling briefly, then in Atomics.wait) until the workers inside it have left. Threads only ever split
  * independent outputs, so the result does not depend on how many took part.
  */
 export class ThreadPool {
@@ -105,7 +106,7 @@ export class ThreadPool {
       for (;;) {
         const left = Atomics.load(ctrl, CTRL_LEFT);
         if (Atomics.load(ctrl, CTRL_ENTERED) === left) break;
-        Atomics.wait(ctrl, CTRL_LEFT, left);
+        spinThenWait(ctrl, CTRL_LEFT, left, SPIN_MS);
       }
     }
     if (localError !== null) throw localError;

@@ -1,0 +1,23 @@
+// How pool threads wait for each other: poll a control word briefly, then sleep in Atomics.wait.
+
+/**
+ * How long a worker that finished a job, and a caller waiting for workers to leave one, poll the control
+ * words before sleeping in Atomics.wait. Waking a sleeping thread takes tens of microseconds (a futex
+ * round trip, more in a VM), comparable to a whole small op; consecutive ops of a model publish their
+ * jobs well within this window, so a busy pool never sleeps and an idle one stops polling after it.
+ */
+export const SPIN_MS = 1;
+
+/**
+ * Returns once the word at `index` differs from `value`: polls it for up to `ms` milliseconds, then sleeps
+ * in Atomics.wait until a notify. May return early on a spurious wake-up; callers re-check.
+ */
+export function spinThenWait(ctrl: Int32Array, index: number, value: number, ms: number): void {
+  if (Atomics.load(ctrl, index) !== value) return;
+  const until = performance.now() + ms;
+  for (let i = 1; ; i++) {
+    if (Atomics.load(ctrl, index) !== value) return;
+    if ((i & 1023) === 0 && performance.now() > until) break;
+  }
+  Atomics.wait(ctrl, index, value);
+}
