@@ -4,23 +4,27 @@ import type { GemmFields, WasmRuntime } from "./runtime.js";
 
 /**
  * Longest K block. K is cut into equal blocks of at most this length: a block's B panel (KC x 8 floats,
- * 16 KiB) and A panel (8 KiB) stay in the 48 KiB L1 while the chunk's A panels stream from L2, and each
- * block costs a reload and store of C plus a call per tile, which 256-long blocks made ~8% of a 3x3 conv.
+ * 16 KiB) and A panel (8 KiB) stay in the 48 KiB L1 while the chunk's A panels stream from L2. Each block
+ * costs a reload and store of C and a call per tile, which made 256-long blocks ~8% slower on a 3x3 conv.
  */
 const KC = 512;
-/** Widest N chunk (in 8-column panels): bounds the packed B of one chunk to 128 columns. */
+/** Widest N chunk (in 8-column panels) when every chunk packs its own A: bounds its packed B to 128 columns. */
 const MAX_N_CHUNK_PANELS = 16;
+/** Largest packed B of one chunk (per K block) when A is pre-packed, so that it and the A block share L2. */
+const MAX_B_CHUNK_BYTES = 512 * 1024;
 /** Narrowest M and N chunks (in panels) the planner splits to before splitting the other dimension. */
 const MIN_M_CHUNK_PANELS = 8;
 const MIN_N_CHUNK_PANELS = 4;
 /** Largest packed A of one chunk, so it stays in L2 across the N panels. */
 const MAX_A_CHUNK_BYTES = 1 << 20;
-/**
- * Chunks per thread when threaded, so the atomic claiming evens out a thread that starts late or is slowed.
- * Chunks that re-pack nothing (N chunks of a pre-packed A) can be finer than those that do.
- */
+/** Chunks per thread when threaded, so the atomic claiming evens out a thread that starts late or is slowed. */
 const CHUNKS_PER_THREAD = 3;
-const CHUNKS_PER_THREAD_PACKED_A = 4;
+/**
+ * The same for a pre-packed A (convolutions). Measured on 2 idle Zen 4 cores, fewer and larger chunks were
+ * faster for every conv of a 32x32 UNet (4 per thread vs 2: 3–10% slower; 1 per thread about as fast as
+ * 2), and 2 per thread still evens out a thread that starts a chunk late.
+ */
+const CHUNKS_PER_THREAD_PACKED_A = 2;
 
 export interface GemmPlan {
   kc: number;
@@ -47,43 +51,58 @@ export function planGemm(
   const mPanels = Math.ceil(M / MR);
   const nPanels = Math.ceil(N / NR);
   const kc = Math.max(1, Math.ceil(K / Math.ceil(K / KC)));
-  const want = threads === 1 ? 1 : (aPacked ? CHUNKS_PER_THREAD_PACKED_A : CHUNKS_PER_THREAD) * threads;
-  let nChunks = Math.ceil(nPanels / MAX_N_CHUNK_PANELS);
-  let mChunks = aPacked ? 1 : Math.ceil((mPanels * MR * kc * 4) / MAX_A_CHUNK_BYTES);
-  if (aPacked) {
-    // A is packed once for every chunk, while each chunk packs its own B panels (im2col for a conv): N
-    // chunks cost nothing extra but every M chunk packs the same B again (measured 8–12% slower on 2
-    // threads for the 8x8 and 4x4 convs of a 32x32 UNet). So N is split first, down to one panel per
-    // chunk, and M only when there are fewer N panels than threads.
-    if (batch * nChunks < want) nChunks = Math.max(nChunks, Math.min(nPanels, Math.ceil(want / batch)));
-    if (batch * nChunks < threads) {
-      mChunks = Math.min(Math.ceil(mPanels / MIN_M_CHUNK_PANELS), Math.ceil(want / (batch * nChunks)));
-    }
-  } else {
-    // Each chunk packs its own A rows (unless B is packed, its B panels too). M is split first (down to
-    // 8-panel chunks) so N chunks stay wide and each K block of A (read from L2) serves many B panels;
-    // then N is narrowed.
-    if (batch * nChunks * mChunks < want) {
-      mChunks = Math.max(
-        mChunks,
-        Math.min(Math.ceil(mPanels / MIN_M_CHUNK_PANELS), Math.ceil(want / (batch * nChunks))),
-      );
-    }
-    if (batch * nChunks * mChunks < want) {
-      nChunks = Math.max(
-        nChunks,
-        Math.min(Math.ceil(nPanels / MIN_N_CHUNK_PANELS), Math.ceil(want / (batch * mChunks))),
-      );
-    }
-  }
+  let [mChunks, nChunks] = aPacked
+    ? splitPackedA(mPanels, nPanels, kc, batch, threads)
+    : splitRepacking(mPanels, nPanels, kc, batch, threads);
   const nChunkPanels = Math.ceil(nPanels / nChunks);
   nChunks = Math.ceil(nPanels / nChunkPanels);
-  if (batch * nChunks * mChunks < want && !aPacked) mChunks = Math.ceil(want / (batch * nChunks));
   mChunks = Math.max(1, Math.min(mPanels, mChunks));
   const mChunkPanels = Math.ceil(mPanels / mChunks);
   mChunks = Math.ceil(mPanels / mChunkPanels);
   const wsStride = WS_PACK + (aPacked ? 0 : mChunkPanels * MR * kc * 4) + (bPacked ? 0 : nChunkPanels * NR * kc * 4);
   return { kc, mChunkPanels, nChunkPanels, mChunks, nChunks, wsStride };
+}
+
+/**
+ * [mChunks, nChunks] with A packed once for all chunks (conv weights) and B packed per chunk (im2col).
+ * Every M chunk packs the same B panels again (measured 8–12% slower on 2 threads for the 8x8 and 4x4
+ * convs of a 32x32 UNet), so N is split, and M only when there are fewer N panels than threads.
+ */
+function splitPackedA(mPanels: number, nPanels: number, kc: number, batch: number, threads: number): [number, number] {
+  const widest = Math.max(1, Math.floor(MAX_B_CHUNK_BYTES / (NR * kc * 4)));
+  let nChunks = Math.ceil(nPanels / widest);
+  if (threads === 1) return [1, nChunks];
+  const want = CHUNKS_PER_THREAD_PACKED_A * threads;
+  nChunks = Math.max(nChunks, Math.min(nPanels, Math.ceil(want / batch)));
+  if (batch * nChunks >= threads) return [1, nChunks];
+  return [Math.min(Math.ceil(mPanels / MIN_M_CHUNK_PANELS), Math.ceil(want / (batch * nChunks))), nChunks];
+}
+
+/**
+ * [mChunks, nChunks] when each chunk packs its own A rows (and, unless B is pre-packed, its B panels).
+ * M is split first (down to 8-panel chunks) so N chunks stay wide and each K block of A (read from L2)
+ * serves many B panels; then N is narrowed.
+ */
+function splitRepacking(
+  mPanels: number,
+  nPanels: number,
+  kc: number,
+  batch: number,
+  threads: number,
+): [number, number] {
+  const want = threads > 1 ? CHUNKS_PER_THREAD * threads : 1;
+  let nChunks = Math.ceil(nPanels / MAX_N_CHUNK_PANELS);
+  let mChunks = Math.ceil((mPanels * MR * kc * 4) / MAX_A_CHUNK_BYTES);
+  if (batch * nChunks * mChunks < want) {
+    mChunks = Math.max(mChunks, Math.min(Math.ceil(mPanels / MIN_M_CHUNK_PANELS), Math.ceil(want / (batch * nChunks))));
+  }
+  if (batch * nChunks * mChunks < want) {
+    nChunks = Math.max(nChunks, Math.min(Math.ceil(nPanels / MIN_N_CHUNK_PANELS), Math.ceil(want / (batch * mChunks))));
+  }
+  const nChunkPanels = Math.ceil(nPanels / nChunks);
+  if (batch * Math.ceil(nPanels / nChunkPanels) * mChunks < want)
+    mChunks = Math.ceil(want / (batch * Math.ceil(nPanels / nChunkPanels)));
+  return [mChunks, nChunks];
 }
 
 type Operands = Omit<
