@@ -21,7 +21,7 @@ const MAX_A_CHUNK_BYTES = 1 << 20;
 const CHUNKS_PER_THREAD = 3;
 /**
  * The same for a pre-packed A (convolutions). Measured on 2 idle Zen 4 cores, fewer and larger chunks were
- * faster for every conv of a 32x32 UNet (4 per thread vs 2: 3–10% slower; 1 per thread about as fast as
+ * faster for every conv of a 32x32 UNet (4 per thread vs 2: 2–10% slower; 1 per thread about as fast as
  * 2), and 2 per thread still evens out a thread that starts a chunk late.
  */
 const CHUNKS_PER_THREAD_PACKED_A = 2;
