@@ -15,6 +15,11 @@ const MAX_B_CHUNK_BYTES = 512 * 1024;
 /** Narrowest M and N chunks (in panels) the planner splits to before splitting the other dimension. */
 const MIN_M_CHUNK_PANELS = 8;
 const MIN_N_CHUNK_PANELS = 4;
+/**
+ * Narrowest N chunk of a pre-packed A: 64 columns make 32 flops per byte of A streamed, little even when A
+ * comes from L3 (a 256x4608 conv weight is 4.7 MB); 16-column chunks made the 8x8 conv up to 14% slower.
+ */
+const MIN_N_CHUNK_PANELS_PACKED_A = 8;
 /** Largest packed A of one chunk, so it stays in L2 across the N panels. */
 const MAX_A_CHUNK_BYTES = 1 << 20;
 /** Chunks per thread when threaded, so the atomic claiming evens out a thread that starts late or is slowed. */
@@ -66,14 +71,17 @@ export function planGemm(
 /**
  * [mChunks, nChunks] with A packed once for all chunks (conv weights) and B packed per chunk (im2col).
  * Every M chunk packs the same B panels again (measured 8–12% slower on 2 threads for the 8x8 and 4x4
- * convs of a 32x32 UNet), so N is split, and M only when there are fewer N panels than threads.
+ * convs of a 32x32 UNet), so N is split, and M only when there are fewer N panels than threads. But every
+ * N chunk streams all of A once per K block, so N chunks stay MIN_N_CHUNK_PANELS_PACKED_A wide unless that
+ * would leave a thread idle.
  */
 function splitPackedA(mPanels: number, nPanels: number, kc: number, batch: number, threads: number): [number, number] {
   const widest = Math.max(1, Math.floor(MAX_B_CHUNK_BYTES / (NR * kc * 4)));
   let nChunks = Math.ceil(nPanels / widest);
   if (threads === 1) return [1, nChunks];
   const want = CHUNKS_PER_THREAD_PACKED_A * threads;
-  nChunks = Math.max(nChunks, Math.min(nPanels, Math.ceil(want / batch)));
+  const finest = Math.max(Math.ceil(nPanels / MIN_N_CHUNK_PANELS_PACKED_A), Math.ceil(threads / batch));
+  nChunks = Math.max(nChunks, Math.min(nPanels, Math.ceil(want / batch), finest));
   if (batch * nChunks >= threads) return [1, nChunks];
   return [Math.min(Math.ceil(mPanels / MIN_M_CHUNK_PANELS), Math.ceil(want / (batch * nChunks))), nChunks];
 }
