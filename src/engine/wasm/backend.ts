@@ -58,9 +58,10 @@ export class WasmBackend implements Backend {
     return this.rt.singleThreadReason;
   }
 
-  /** Picks up the engine's thread count (it takes effect on the next op) and returns the heap. */
+  /** Picks up the engine's thread count (it takes effect on the next op), wakes the pool, returns the heap. */
   private begin(): WasmRuntime["heap"] {
     this.rt.setThreads(this.threads());
+    this.rt.prepare();
     return this.rt.heap;
   }
 

@@ -75,6 +75,15 @@ export class ThreadPool {
   }
 
   /**
+   * Wakes up to `workers` sleeping workers without publishing a job: they find the generation unchanged
+   * and poll it (SPIN_MS) instead of sleeping. Called when an op starts, so that its serial preparation
+   * (copying and padding the input) hides the wake-up latency of a pool that went idle.
+   */
+  wake(workers: number): void {
+    if (this.workers.length > 0) Atomics.notify(this.ctrl(), CTRL_GEN, Math.min(workers, this.workers.length));
+  }
+
+  /**
    * Runs one job with up to `workers` helpers besides the caller (workers 1..p with p the longest ready
    * prefix); `local` is the caller's share and returns once every chunk is claimed. Returns how many
    * workers actually helped.

@@ -110,6 +110,11 @@ export class WasmRuntime {
     this.threadCount = this.pool === null ? 1 : Math.min(n, 256);
   }
 
+  /** Says that an op is about to run jobs: wakes the workers it will invite (see ThreadPool.wake). */
+  prepare(): void {
+    if (this.pool !== null && this.threadCount > 1) this.pool.wake(this.threadCount - 1);
+  }
+
   /** A per-thread scratch area of `bytesPerThread` for each of `threads` threads (reused across ops). */
   private ensureWorkspace(bytes: number): number {
     if (bytes > this.workspaceBytes) {
