@@ -121,10 +121,10 @@ type Operands = Omit<
 /** The operand fields a plain GEMM leaves at zero: no bias, and none of the im2col geometry of a convolution. */
 export const PLAIN_GEMM = { biasRow: 0, biasCol: 0, wp: 0, plane: 0, kh: 0, kw: 0, stride: 0, wo: 0 } as const;
 
-/** Plans and runs one GEMM job over the runtime's threads. */
-export function runGemm(rt: WasmRuntime, op: Operands, aPacked: boolean, bPacked: boolean): void {
+/** Plans and runs one GEMM job over the runtime's threads (`first`: see WasmRuntime.job). */
+export function runGemm(rt: WasmRuntime, op: Operands, aPacked: boolean, bPacked: boolean, first?: () => void): void {
   const plan = planGemm(op.M, op.N, op.K, op.batch, rt.threads, aPacked, bPacked);
-  rt.gemm({ ...op, ...plan }, plan.wsStride);
+  rt.gemm({ ...op, ...plan }, plan.wsStride, first);
 }
 
 /**
