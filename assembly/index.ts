@@ -226,7 +226,7 @@ function tile(aBase: usize, aOff: usize, bBase: usize, bOff: usize, ip: i32, jp:
  * The panels arrive as base + offset and the pointers are summed here on purpose: V8 then knows the loop's
  * address registers are zero-extended 32-bit values and uses them directly, whereas pointers passed in
  * as parameters cost a zero-extending move per load stream per k step. The k loop is issue-bound (6
- * loads, 8 mul, 8 add), so those two moves cost ~15% (measured 52 vs 62 GFLOP/s on an L1-resident
+ * loads, 8 mul, 8 add), so those two moves cost ~17% (measured 52 vs 63 GFLOP/s on an L1-resident
  * panel pair, Zen 4). Unrolling k does not help: V8 hoists every load of the unrolled steps above the
  * arithmetic and spills accumulators; likewise a 5x8 tile (17 live vectors > 15 allocatable).
  */

@@ -107,9 +107,9 @@ function splitRepacking(
   if (batch * nChunks * mChunks < want) {
     nChunks = Math.max(nChunks, Math.min(Math.ceil(nPanels / MIN_N_CHUNK_PANELS), Math.ceil(want / (batch * mChunks))));
   }
-  const nChunkPanels = Math.ceil(nPanels / nChunks);
-  if (batch * Math.ceil(nPanels / nChunkPanels) * mChunks < want)
-    mChunks = Math.ceil(want / (batch * Math.ceil(nPanels / nChunkPanels)));
+  // Equal-width N chunks may be fewer than asked for; M makes up the difference.
+  const nEqual = Math.ceil(nPanels / Math.ceil(nPanels / nChunks));
+  if (batch * nEqual * mChunks < want) mChunks = Math.ceil(want / (batch * nEqual));
   return [mChunks, nChunks];
 }
 
