@@ -19,6 +19,8 @@ export const CTRL_OPEN = 4;
 export const CTRL_ENTERED = 5;
 /** Workers that ran the current job (reset per job; diagnostics). */
 export const CTRL_RAN = 6;
+/** Milliseconds pool threads poll before sleeping after the current job (see spin-wait.ts); set per job. */
+export const CTRL_SPIN_MS = 7;
 /** Worker i sets word CTRL_READY + i once instantiated. */
 export const CTRL_READY = 16;
 /** Most workers a pool may hold (the invited count lives in 8 bits of CTRL_GEN). */

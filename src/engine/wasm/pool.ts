@@ -6,9 +6,11 @@ import {
   CTRL_OPEN,
   CTRL_RAN,
   CTRL_READY,
+  CTRL_SPIN_MS,
   CTRL_WORDS,
   MAX_WORKERS,
 } from "./layout.js";
+import { spinMs, spinThenWait } from "./spin-wait.js";
 import type { WorkerInit } from "./worker-loop.js";
 
 /** What differs between Node and browsers: how to start a worker and whether this thread may block. */
@@ -27,7 +29,7 @@ const READY_TIMEOUT_MS = 20000;
 /**
  * Workers over one shared memory. A job is published by bumping the generation word; the caller and every
  * worker that joins in time claim chunks from an atomic counter inside the kernel; the caller then closes
- * the job and sleeps in Atomics.wait until the workers inside it have left. Threads only ever split
+ * the job and waits (polling briefly, then in Atomics.wait) until the workers inside it have left. Threads only ever split
  * independent outputs, so the result does not depend on how many took part.
  */
 export class ThreadPool {
@@ -74,6 +76,15 @@ export class ThreadPool {
   }
 
   /**
+   * Wakes up to `workers` sleeping workers without publishing a job: they find the generation unchanged
+   * and poll it (for the last job's CTRL_SPIN_MS) instead of sleeping. Called when an op starts, so that
+   * its serial preparation (copying and padding the input) hides the wake-up latency of an idle pool.
+   */
+  wake(workers: number): void {
+    if (this.workers.length > 0) Atomics.notify(this.ctrl(), CTRL_GEN, Math.min(workers, this.workers.length));
+  }
+
+  /**
    * Runs one job with up to `workers` helpers besides the caller (workers 1..p with p the longest ready
    * prefix); `local` is the caller's share and returns once every chunk is claimed. Returns how many
    * workers actually helped.
@@ -84,8 +95,10 @@ export class ThreadPool {
     while (invited < Math.min(workers, this.workers.length) && Atomics.load(ctrl, CTRL_READY + invited + 1) === 1) {
       invited++;
     }
+    const spin = spinMs(invited + 1, this.host.cores());
     Atomics.store(ctrl, CTRL_ERROR, 0);
     Atomics.store(ctrl, CTRL_RAN, 0);
+    Atomics.store(ctrl, CTRL_SPIN_MS, spin);
     if (invited > 0) {
       Atomics.store(ctrl, CTRL_OPEN, 1);
       this.generation = (this.generation + 1) & 0x7fffff;
@@ -105,7 +118,7 @@ export class ThreadPool {
       for (;;) {
         const left = Atomics.load(ctrl, CTRL_LEFT);
         if (Atomics.load(ctrl, CTRL_ENTERED) === left) break;
-        Atomics.wait(ctrl, CTRL_LEFT, left);
+        spinThenWait(ctrl, CTRL_LEFT, left, spin);
       }
     }
     if (localError !== null) throw localError;

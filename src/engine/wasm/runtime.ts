@@ -112,6 +112,11 @@ export class WasmRuntime {
     this.threadCount = this.pool === null ? 1 : Math.min(n, 256);
   }
 
+  /** Says that an op is about to run jobs: wakes the workers it will invite (see ThreadPool.wake). */
+  prepare(): void {
+    if (this.pool !== null && this.threadCount > 1) this.pool.wake(this.threadCount - 1);
+  }
+
   /** A per-thread scratch area of `bytesPerThread` for each of `threads` threads (reused across ops). */
   private ensureWorkspace(bytes: number): number {
     if (bytes > this.workspaceBytes) {
@@ -122,25 +127,34 @@ export class WasmRuntime {
     return this.workspace;
   }
 
-  /** Runs one GEMM job on up to `threads` threads; `wsStride` is the workspace bytes each thread needs. */
-  gemm(fields: Omit<GemmFields, "kind" | "counter" | "ws" | "wsStride">, wsStride: number): void {
-    this.job((desc, ws, stride) => {
-      for (const [name, index] of Object.entries(D)) {
-        const value = (fields as Record<string, number>)[name];
-        if (value !== undefined) desc[index] = value;
-      }
-      desc[D.kind] = JOB_GEMM;
-      desc[D.counter] = CTRL_COUNTER * 4;
-      desc[D.ws] = ws;
-      desc[D.wsStride] = stride;
-    }, wsStride);
+  /**
+   * Runs one GEMM job on up to `threads` threads; `wsStride` is the workspace bytes each thread needs and
+   * `first` (see `job`) runs on the calling thread before it claims chunks.
+   */
+  gemm(fields: Omit<GemmFields, "kind" | "counter" | "ws" | "wsStride">, wsStride: number, first?: () => void): void {
+    this.job(
+      (desc, ws, stride) => {
+        for (const [name, index] of Object.entries(D)) {
+          const value = (fields as Record<string, number>)[name];
+          if (value !== undefined) desc[index] = value;
+        }
+        desc[D.kind] = JOB_GEMM;
+        desc[D.counter] = CTRL_COUNTER * 4;
+        desc[D.ws] = ws;
+        desc[D.wsStride] = stride;
+      },
+      wsStride,
+      first,
+    );
   }
 
   /**
    * Runs one job: `write` fills the zeroed descriptor (given the workspace address and per-thread stride),
    * then every participating thread runs the kernel's `runJob`, claiming chunks from the shared counter.
+   * `first` runs on the calling thread after the job is published and before it claims chunks: serial
+   * work placed there overlaps the workers' first chunks.
    */
-  job(write: (desc: Int32Array, ws: number, wsStride: number) => void, wsStride: number): void {
+  job(write: (desc: Int32Array, ws: number, wsStride: number) => void, wsStride: number, first?: () => void): void {
     const threads = this.threadCount;
     const stride = Math.ceil(wsStride / 64) * 64;
     const ws = stride === 0 ? 0 : this.ensureWorkspace(stride * threads);
@@ -151,8 +165,14 @@ export class WasmRuntime {
     Atomics.store(ctrl, CTRL_COUNTER, 0);
     if (this.pool !== null && threads > 1) {
       this.pool.ensure(threads - 1);
-      this.lastThreads = 1 + this.pool.run(threads - 1, () => this.kernels.runJob(DESC_ADDR, 0));
+      this.lastThreads =
+        1 +
+        this.pool.run(threads - 1, () => {
+          first?.();
+          this.kernels.runJob(DESC_ADDR, 0);
+        });
     } else {
+      first?.();
       this.kernels.runJob(DESC_ADDR, 0);
       this.lastThreads = 1;
     }

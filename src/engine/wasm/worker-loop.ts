@@ -6,9 +6,11 @@ import {
   CTRL_OPEN,
   CTRL_RAN,
   CTRL_READY,
+  CTRL_SPIN_MS,
   CTRL_WORDS,
   DESC_ADDR,
 } from "./layout.js";
+import { spinThenWait } from "./spin-wait.js";
 
 /** What a worker needs to join the pool: the compiled kernels, the one shared memory, its index (>= 1). */
 export interface WorkerInit {
@@ -19,7 +21,8 @@ export interface WorkerInit {
 
 /**
  * The body of every pool worker (Node worker_threads and Web Workers alike): instantiate the kernels over
- * the shared memory, announce readiness, then sleep in Atomics.wait until the generation word changes.
+ * the shared memory, announce readiness, then wait (polling for the job's CTRL_SPIN_MS after each job,
+ * then sleeping in Atomics.wait) until the generation word changes.
  * A woken worker registers (CTRL_ENTERED) and helps only if the job it woke for is still open; the caller
  * closes a job once all chunks are claimed and then waits only for workers inside it, so a worker the OS
  * has not scheduled yet never delays an op. Never returns.
@@ -33,7 +36,7 @@ export function workerLoop(init: WorkerInit): never {
   Atomics.store(ctrl, CTRL_READY + init.index, 1);
   Atomics.notify(ctrl, CTRL_READY + init.index);
   for (;;) {
-    Atomics.wait(ctrl, CTRL_GEN, last);
+    spinThenWait(ctrl, CTRL_GEN, last, Atomics.load(ctrl, CTRL_SPIN_MS));
     const word = Atomics.load(ctrl, CTRL_GEN);
     if (word === last) continue;
     last = word;
