@@ -31,3 +31,44 @@ test("wasm exp (scalar and two-lane) equals src/math exp bit for bit on a dense 
     rt.heap.free(src);
   }
 });
+
+// The softmax's exp assumes x in [−708, 0] (x_j − max) and collapses fdlibm's branches there; its checked
+// form sends every other input to the scalar exp. Swept densely, with the branch boundaries and their
+// neighbouring doubles.
+test("wasm softmax-domain exp equals src/math exp bit for bit on [−760, 0] and outside it", () => {
+  const rt = WasmRuntime.get();
+  const xs: number[] = [];
+  for (let x = -760; x <= 0; x += 0.00731) xs.push(x);
+  for (let x = -2; x <= 0; x += 1 / 65536) xs.push(x);
+  for (let e = -70; e <= 3; e++) xs.push(-(2 ** e), -3.7e-9 * 2 ** (e / 8), -(2 ** e) * 1.000001);
+  const bits = new Float64Array(1);
+  const words = new BigInt64Array(bits.buffer);
+  const around = (v: number) => {
+    bits[0] = v;
+    const w = words[0];
+    for (let d = -40n; d <= 40n; d++) {
+      words[0] = w + d;
+      xs.push(bits[0]);
+    }
+  };
+  for (const v of [-0.34657359027997264, -1.0397207708399179, -3.725290298461914e-9, -708, -745.1332191019411])
+    around(v);
+  xs.push(0, -0, 1e-300, 0.5, 709, 710, -1e-300, -746, Number.NaN, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY);
+  const n = xs.length;
+  const src = rt.heap.alloc(n * 8);
+  const dst = rt.heap.alloc(n * 8);
+  try {
+    new Float64Array(rt.heap.memory.buffer, src, n).set(xs);
+    rt.kernels.expSoftmaxArray(src, dst, n);
+    const got = new Float64Array(rt.heap.memory.buffer, dst, n);
+    for (let i = 0; i < n; i++) {
+      const want = exp(xs[i]);
+      if (!(Object.is(got[i], want) || (Number.isNaN(got[i]) && Number.isNaN(want)))) {
+        assert.fail(`exp(${xs[i]}): wasm ${got[i]} vs src/math ${want}`);
+      }
+    }
+  } finally {
+    rt.heap.free(dst);
+    rt.heap.free(src);
+  }
+});

@@ -2,11 +2,25 @@ import { Tensor } from "../../tensor/tensor.js";
 import type { AttentionOptions, Backend, Conv2dOptions, F32, TimestepEmbeddingOptions } from "../backend.js";
 import { referenceBackend } from "../reference/index.js";
 import { PackedWeights, PLAIN_GEMM, runGemm } from "./gemm.js";
-import { A_PACKED, A_ROWS, B_COLS, B_IM2COL, B_PACKED, B_ROWS, CTRL_COUNTER, JOB_NORM, JOB_SOFTMAX } from "./layout.js";
+import {
+  A_PACKED,
+  A_ROWS,
+  B_COLS,
+  B_IM2COL,
+  B_PACKED,
+  B_ROWS,
+  CTRL_COUNTER,
+  JOB_ATTENTION,
+  JOB_ATTENTION_PACK,
+  JOB_NORM,
+  JOB_SOFTMAX,
+} from "./layout.js";
 import { WasmRuntime } from "./runtime.js";
 
 /** Largest attention score buffer (floats) held at once; heads beyond it are processed in groups. */
 const SCORE_FLOATS = 16 * 1024 * 1024;
+/** Score floats of one fused-attention row block: with its scratch it stays in a core's L2 cache. */
+const BLOCK_SCORE_FLOATS = 16384;
 
 function fmt(shape: readonly number[]): string {
   return `[${shape.join(", ")}]`;
@@ -365,7 +379,8 @@ export class WasmBackend implements Backend {
 
   /** Softmax (R4) of `rows` rows of `n` in place, optionally of f32(s·scale) with a causal mask (R3). */
   private softmaxRows(buf: number, rows: number, n: number, scale: number | null, causal: boolean, lq: number): void {
-    const chunk = Math.max(1, Math.min(64, Math.ceil(rows / (8 * this.rt.threads))));
+    // Whole groups of four rows per chunk: the kernel runs four rows at a time.
+    const chunk = 4 * Math.max(1, Math.min(16, Math.ceil(rows / (32 * this.rt.threads))));
     const scaleBits = new Int32Array(new Float32Array([scale ?? 1]).buffer)[0];
     this.rt.job((desc, ws, wsStride) => {
       desc[0] = JOB_SOFTMAX;
@@ -380,7 +395,7 @@ export class WasmBackend implements Backend {
       desc[9] = chunk;
       desc[10] = ws;
       desc[11] = wsStride;
-    }, n * 8);
+    }, n * 32);
   }
 
   attention(q: F32, k: F32, v: F32, options: AttentionOptions = {}): F32 {
@@ -419,6 +434,7 @@ export class WasmBackend implements Backend {
     const scale = Math.fround(options.scale === undefined ? 1 / Math.sqrt(d) : options.scale);
     const causal = options.causal === true;
     const heap = this.begin();
+    if (!causal) return this.fusedAttention(q, k, v, scale);
     // Heads are processed in groups so the score matrix stays bounded (64 MiB) for long sequences.
     const group = Math.max(1, Math.min(bh, Math.floor(SCORE_FLOATS / (lq * lk))));
     const qp = heap.alloc(q.size * 4);
@@ -485,6 +501,77 @@ export class WasmBackend implements Backend {
     } finally {
       heap.free(op);
       heap.free(sp);
+      heap.free(vp);
+      heap.free(kp);
+      heap.free(qp);
+    }
+  }
+
+  /**
+   * Unmasked attention as one fused wasm job over blocks of query rows (assembly/attention.ts): keys and
+   * values are first packed into GEMM panels per head, then each block's scores, softmax and p·v stay in
+   * its thread's cache. Same R3 arithmetic as the three-pass path.
+   */
+  private fusedAttention(q: F32, k: F32, v: F32, scale: number): F32 {
+    const [b, h, lq, d] = q.shape;
+    const lk = k.shape[2];
+    const dv = v.shape[3];
+    const bh = b * h;
+    const heap = this.rt.heap;
+    const kPanels = Math.ceil(lk / 8);
+    const vPanels = Math.ceil(dv / 8);
+    const lkp = kPanels * 8;
+    const threads = this.rt.threads;
+    let block = 4 * Math.max(1, Math.min(16, Math.floor(BLOCK_SCORE_FLOATS / (4 * lkp))));
+    // Enough blocks for the threads to balance.
+    while (block > 4 && bh * Math.ceil(lq / block) < 4 * threads) block -= 4;
+    const wsStride = Math.ceil((block * d * 4) / 16) * 16 + block * lkp * 4 + lkp * 32 + 128;
+    const outLen = bh * lq * dv;
+    const qp = heap.alloc(q.size * 4);
+    const kp = heap.alloc(k.size * 4);
+    const vp = heap.alloc(v.size * 4);
+    const kPacked = heap.alloc(bh * kPanels * 8 * d * 4);
+    const vPacked = heap.alloc(bh * vPanels * 8 * lk * 4);
+    const op = heap.alloc(outLen * 4);
+    try {
+      heap.f32(qp, q.size).set(q.data);
+      heap.f32(kp, k.size).set(k.data);
+      heap.f32(vp, v.size).set(v.data);
+      this.rt.job((desc) => {
+        desc[0] = JOB_ATTENTION_PACK;
+        desc[1] = CTRL_COUNTER * 4;
+        desc[2] = bh;
+        desc[3] = lk;
+        desc[4] = d;
+        desc[5] = dv;
+        desc[6] = kp;
+        desc[7] = vp;
+        desc[8] = kPacked;
+        desc[9] = vPacked;
+      }, 0);
+      const scaleBits = new Int32Array(new Float32Array([scale]).buffer)[0];
+      this.rt.job((desc, ws, stride) => {
+        desc[0] = JOB_ATTENTION;
+        desc[1] = CTRL_COUNTER * 4;
+        desc[2] = bh;
+        desc[3] = lq;
+        desc[4] = lk;
+        desc[5] = d;
+        desc[6] = dv;
+        desc[7] = qp;
+        desc[8] = kPacked;
+        desc[9] = vPacked;
+        desc[10] = op;
+        desc[11] = scaleBits;
+        desc[12] = block;
+        desc[13] = ws;
+        desc[14] = stride;
+      }, wsStride);
+      return Tensor.from(heap.f32(op, outLen).slice(), [b, h, lq, dv]);
+    } finally {
+      heap.free(op);
+      heap.free(vPacked);
+      heap.free(kPacked);
       heap.free(vp);
       heap.free(kp);
       heap.free(qp);
