@@ -62,51 +62,6 @@ export function exp64(x: f64): f64 {
   return scalbn(y, k);
 }
 
-/**
- * exp64 of two lanes at once, bit-identical per lane to exp64 (and so to src/math/exp.ts). Both fdlibm
- * branches are computed and selected: with q = r·c/(c − 2), the k = 0 result is 1 − (q − r) and the
- * k ≠ 0 one 1 − ((lo + q) − hi), because r·c/(2 − c) = −q exactly. Lanes needing a rare path (NaN,
- * x > 709 or x < −708, where exp64 overflows, underflows or scales by scalbn) send both lanes to exp64.
- */
-export function exp64x2(x: v128): v128 {
-  const rare = v128.any_true(
-    v128.or(v128.or(f64x2.ne(x, x), f64x2.gt(x, f64x2.splat(709.0))), f64x2.lt(x, f64x2.splat(-708.0))),
-  );
-  if (rare) {
-    return f64x2.replace_lane(
-      f64x2.splat(exp64(f64x2.extract_lane(x, 0))),
-      1,
-      exp64(f64x2.extract_lane(x, 1)),
-    );
-  }
-  const ax = f64x2.abs(x);
-  const neg = f64x2.lt(x, f64x2.splat(0));
-  const kBig = f64x2.trunc(
-    f64x2.add(f64x2.mul(f64x2.splat(INV_LN2), x), v128.bitselect(f64x2.splat(-0.5), f64x2.splat(0.5), neg)),
-  );
-  const kMid = v128.bitselect(f64x2.splat(-1), f64x2.splat(1), neg);
-  const reduce = f64x2.gt(ax, f64x2.splat(0.34657359027997264));
-  const k = v128.and(v128.bitselect(kMid, kBig, f64x2.lt(ax, f64x2.splat(1.0397207708399179))), reduce);
-  // For k = +0 these give hi = x and lo = +0 exactly, as the unreduced scalar path.
-  const hi = f64x2.sub(x, f64x2.mul(k, f64x2.splat(LN2_HI)));
-  const lo = f64x2.mul(k, f64x2.splat(LN2_LO));
-  const r = f64x2.sub(hi, lo);
-  const t = f64x2.mul(r, r);
-  let poly = f64x2.add(f64x2.splat(P4), f64x2.mul(t, f64x2.splat(P5)));
-  poly = f64x2.add(f64x2.splat(P3), f64x2.mul(t, poly));
-  poly = f64x2.add(f64x2.splat(P2), f64x2.mul(t, poly));
-  poly = f64x2.add(f64x2.splat(P1), f64x2.mul(t, poly));
-  const c = f64x2.sub(r, f64x2.mul(t, poly));
-  const q = f64x2.div(f64x2.mul(r, c), f64x2.sub(c, f64x2.splat(2)));
-  const one = f64x2.splat(1);
-  const y0 = f64x2.sub(one, f64x2.sub(q, r));
-  const y1 = f64x2.sub(one, f64x2.sub(f64x2.add(lo, q), hi));
-  const ki = i64x2.extend_low_i32x4_s(i32x4.trunc_sat_f64x2_s_zero(k));
-  const scale = i64x2.shl(i64x2.add(ki, i64x2.splat(1023)), 52);
-  const kZero = f64x2.eq(k, f64x2.splat(0));
-  const y = v128.bitselect(y0, f64x2.mul(y1, scale), kZero);
-  return v128.bitselect(f64x2.add(one, x), y, f64x2.lt(ax, f64x2.splat(3.725290298461914e-9)));
-}
 // V8 materialises every v128.const with several instructions at each use, and binaryen folds constants kept
 // in locals back into their uses, so the two-lane kernels read their splatted constants from this table
 // (in the reserved first page, see src/engine/wasm/layout.ts KERNEL_CONSTANTS), written once by
@@ -128,8 +83,14 @@ const C_TWO: usize = TABLE + 192;
 const C_ONE: usize = TABLE + 208;
 const C_BIAS: usize = TABLE + 224; // 2^52 + 1023
 const C_TINY: usize = TABLE + 240; // −2^−28
+const C_MAX: usize = TABLE + 256; // 709: above it 2^k may leave the normal range
+const C_HALF: usize = TABLE + 272;
+const C_MONE: usize = TABLE + 288;
+const C_RED: usize = TABLE + 304; // ln2/2: reduced above it
+const C_MID: usize = TABLE + 320; // 1.5·ln2: |k| = 1 below it
+const C_PTINY: usize = TABLE + 336; // 2^−28
 /** Bytes of the constant table. */
-export const EXP_TABLE_BYTES: usize = 256;
+export const EXP_TABLE_BYTES: usize = 352;
 
 export function initExpTable(): void {
   v128.store(C_MIN, f64x2.splat(-708.0));
@@ -148,6 +109,51 @@ export function initExpTable(): void {
   v128.store(C_ONE, f64x2.splat(1));
   v128.store(C_BIAS, f64x2.splat(4503599627371519.0));
   v128.store(C_TINY, f64x2.splat(-3.725290298461914e-9));
+  v128.store(C_MAX, f64x2.splat(709.0));
+  v128.store(C_HALF, f64x2.splat(0.5));
+  v128.store(C_MONE, f64x2.splat(-1));
+  v128.store(C_RED, f64x2.splat(0.34657359027997264));
+  v128.store(C_MID, f64x2.splat(1.0397207708399179));
+  v128.store(C_PTINY, f64x2.splat(3.725290298461914e-9));
+}
+
+/**
+ * exp64 of two lanes at once, bit-identical per lane to exp64 (and so to src/math/exp.ts). Lanes needing
+ * a rare path (NaN, x > 709 or x < −708, where exp64 overflows, underflows or scales by scalbn) send both
+ * lanes to exp64. Otherwise, with q = r·c/(c − 2) = −r·c/(2 − c) exactly, fdlibm's k ≠ 0 result
+ * 1 − ((lo + q) − hi) times 2^k is also its k = 0 result 1 − (q − r), since k = 0 means hi = x = r and
+ * lo = +0; 2^k is built as in expSoftmax2 (k + 1023 lies in [2, 2046] here).
+ */
+export function exp64x2(x: v128): v128 {
+  const rare = v128.any_true(
+    v128.or(v128.or(f64x2.ne(x, x), f64x2.gt(x, v128.load(C_MAX))), f64x2.lt(x, v128.load(C_MIN))),
+  );
+  if (rare) {
+    return f64x2.replace_lane(f64x2.splat(exp64(f64x2.extract_lane(x, 0))), 1, exp64(f64x2.extract_lane(x, 1)));
+  }
+  const ax = f64x2.abs(x);
+  const neg = f64x2.lt(x, v128.load(C_ZERO));
+  const kBig = f64x2.trunc(
+    f64x2.add(f64x2.mul(v128.load(C_INV_LN2), x), v128.bitselect(v128.load(C_MHALF), v128.load(C_HALF), neg)),
+  );
+  const kMid = v128.bitselect(v128.load(C_MONE), v128.load(C_ONE), neg);
+  const reduce = f64x2.gt(ax, v128.load(C_RED));
+  const k = v128.and(v128.bitselect(kMid, kBig, f64x2.lt(ax, v128.load(C_MID))), reduce);
+  // For k = +0 these give hi = x and lo = +0 exactly, as the unreduced scalar path.
+  const hi = f64x2.sub(x, f64x2.mul(k, v128.load(C_LN2_HI)));
+  const lo = f64x2.mul(k, v128.load(C_LN2_LO));
+  const r = f64x2.sub(hi, lo);
+  const t = f64x2.mul(r, r);
+  let poly = f64x2.add(v128.load(C_P4), f64x2.mul(t, v128.load(C_P5)));
+  poly = f64x2.add(v128.load(C_P3), f64x2.mul(t, poly));
+  poly = f64x2.add(v128.load(C_P2), f64x2.mul(t, poly));
+  poly = f64x2.add(v128.load(C_P1), f64x2.mul(t, poly));
+  const c = f64x2.sub(r, f64x2.mul(t, poly));
+  const q = f64x2.div(f64x2.mul(r, c), f64x2.sub(c, v128.load(C_TWO)));
+  const one = v128.load(C_ONE);
+  const y = f64x2.sub(one, f64x2.sub(f64x2.add(lo, q), hi));
+  const scale = i64x2.shl(f64x2.add(k, v128.load(C_BIAS)), 52);
+  return v128.bitselect(f64x2.add(one, x), f64x2.mul(y, scale), f64x2.lt(ax, v128.load(C_PTINY)));
 }
 
 /**

@@ -10,6 +10,7 @@
 // no data segments, so instantiating it once per thread never writes memory. The JS side allocates every
 // buffer and describes each job in a small descriptor in memory.
 
+import { activationJob } from "./activation";
 import { attentionJob, attentionPackJob } from "./attention";
 import { EXP_TABLE_BYTES, exp64, exp64x2, expSoftmax2, initExpTable } from "./exp";
 import { softmaxJob } from "./softmax";
@@ -75,6 +76,7 @@ export function runJob(desc: usize, tid: i32): void {
   else if (kind == JOB_NORM) normJob(desc);
   else if (kind == JOB_ATTENTION) attentionJob(desc, tid);
   else if (kind == JOB_ATTENTION_PACK) attentionPackJob(desc);
+  else if (kind == JOB_ACTIVATION) activationJob(desc);
 }
 
 function gemmJob(d: usize, tid: i32): void {
@@ -526,6 +528,7 @@ const JOB_SOFTMAX: i32 = 2;
 const JOB_NORM: i32 = 3;
 const JOB_ATTENTION: i32 = 4;
 const JOB_ATTENTION_PACK: i32 = 5;
+const JOB_ACTIVATION: i32 = 6;
 
 // ---- groupNorm / layerNorm (R5) ----
 

@@ -4,12 +4,15 @@ import { referenceBackend } from "../reference/index.js";
 import { PackedWeights, PLAIN_GEMM, runGemm } from "./gemm.js";
 import {
   A_PACKED,
+  ACT_QUICK_GELU,
+  ACT_SILU,
   A_ROWS,
   B_COLS,
   B_IM2COL,
   B_PACKED,
   B_ROWS,
   CTRL_COUNTER,
+  JOB_ACTIVATION,
   JOB_ATTENTION,
   JOB_ATTENTION_PACK,
   JOB_NORM,
@@ -21,6 +24,10 @@ import { WasmRuntime } from "./runtime.js";
 const SCORE_FLOATS = 16 * 1024 * 1024;
 /** Score floats of one fused-attention row block: with its scratch it stays in a core's L2 cache. */
 const BLOCK_SCORE_FLOATS = 16384;
+/** Activations of fewer elements stay on the fallback: a wasm job would cost more than it saves. */
+const ACTIVATION_MIN_SIZE = 256;
+/** Fewest elements per claimed chunk of an activation job (a chunk is a few microseconds of work). */
+const ACTIVATION_MIN_CHUNK = 2048;
 
 function fmt(shape: readonly number[]): string {
   return `[${shape.join(", ")}]`;
@@ -579,7 +586,8 @@ export class WasmBackend implements Backend {
   }
 
   silu(x: F32): F32 {
-    return this.fallback.silu(x);
+    checkF32(x, "silu input");
+    return x.size < ACTIVATION_MIN_SIZE ? this.fallback.silu(x) : this.activation(x, ACT_SILU);
   }
   gelu(x: F32): F32 {
     return this.fallback.gelu(x);
@@ -588,7 +596,30 @@ export class WasmBackend implements Backend {
     return this.fallback.geluTanh(x);
   }
   quickGelu(x: F32): F32 {
-    return this.fallback.quickGelu(x);
+    checkF32(x, "quickGelu input");
+    return x.size < ACTIVATION_MIN_SIZE ? this.fallback.quickGelu(x) : this.activation(x, ACT_QUICK_GELU);
+  }
+
+  /** An R6 activation (ACT_*) as a threaded wasm job (assembly/activation.ts). */
+  private activation(x: F32, op: number): F32 {
+    const heap = this.begin();
+    const buf = heap.alloc(x.size * 4);
+    try {
+      heap.f32(buf, x.size).set(x.data);
+      const chunk = 4 * Math.ceil(Math.max(ACTIVATION_MIN_CHUNK, x.size / (8 * this.rt.threads)) / 4);
+      this.rt.job((desc) => {
+        desc[0] = JOB_ACTIVATION;
+        desc[1] = CTRL_COUNTER * 4;
+        desc[2] = x.size;
+        desc[3] = buf;
+        desc[4] = buf;
+        desc[5] = op;
+        desc[6] = chunk;
+      }, 0);
+      return Tensor.from(heap.f32(buf, x.size).slice(), x.shape);
+    } finally {
+      heap.free(buf);
+    }
   }
   geglu(x: F32): F32 {
     return this.fallback.geglu(x);

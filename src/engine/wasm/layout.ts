@@ -38,6 +38,10 @@ export const JOB_SOFTMAX = 2;
 export const JOB_NORM = 3;
 export const JOB_ATTENTION = 4;
 export const JOB_ATTENTION_PACK = 5;
+export const JOB_ACTIVATION = 6;
+/** Activation codes of JOB_ACTIVATION (assembly/activation.ts). */
+export const ACT_SILU = 1;
+export const ACT_QUICK_GELU = 2;
 
 // GEMM descriptor fields (Int32 indexes from DESC_ADDR).
 export const D = {
