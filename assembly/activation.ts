@@ -11,8 +11,6 @@ const ACT_SILU: i32 = 1;
 const ACT_QUICK_GELU: i32 = 2;
 
 /** silu(x) = x / (1 + exp(−x)); quickGelu(x) = x / (1 + exp(−1.702·x)); two lanes of f64. */
-// @ts-ignore: decorator
-@inline
 function act2(op: i32, x: v128): v128 {
   const arg = op == ACT_SILU ? f64x2.neg(x) : f64x2.mul(f64x2.splat(-1.702), x);
   return f64x2.div(x, f64x2.add(f64x2.splat(1), exp64x2(arg)));

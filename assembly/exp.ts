@@ -124,6 +124,8 @@ export function initExpTable(): void {
  * 1 − ((lo + q) − hi) times 2^k is also its k = 0 result 1 − (q − r), since k = 0 means hi = x = r and
  * lo = +0; 2^k is built as in expSoftmax2 (k + 1023 lies in [2, 2046] here).
  */
+// @ts-ignore: decorator
+@inline
 export function exp64x2(x: v128): v128 {
   const rare = v128.any_true(
     v128.or(v128.or(f64x2.ne(x, x), f64x2.gt(x, v128.load(C_MAX))), f64x2.lt(x, v128.load(C_MIN))),
