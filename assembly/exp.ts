@@ -62,6 +62,18 @@ export function exp64(x: f64): f64 {
   return scalbn(y, k);
 }
 
+/** Updated by exp64Lanes only: a side effect, see there. */
+let gRareLanes: i32 = 0;
+
+/**
+ * Both lanes through exp64: the rare path of the two-lane kernels. Its global write keeps binaryen from
+ * proving the branch around it pure and turning it into a select that evaluates it for every pair.
+ */
+function exp64Lanes(x: v128): v128 {
+  gRareLanes++;
+  return f64x2.replace_lane(f64x2.splat(exp64(f64x2.extract_lane(x, 0))), 1, exp64(f64x2.extract_lane(x, 1)));
+}
+
 // V8 materialises every v128.const with several instructions at each use, and binaryen folds constants kept
 // in locals back into their uses, so the two-lane kernels read their splatted constants from this table
 // (in the reserved first page, see src/engine/wasm/layout.ts KERNEL_CONSTANTS), written once by
@@ -131,7 +143,7 @@ export function exp64x2(x: v128): v128 {
     v128.or(v128.or(f64x2.ne(x, x), f64x2.gt(x, v128.load(C_MAX))), f64x2.lt(x, v128.load(C_MIN))),
   );
   if (rare) {
-    return f64x2.replace_lane(f64x2.splat(exp64(f64x2.extract_lane(x, 0))), 1, exp64(f64x2.extract_lane(x, 1)));
+    return exp64Lanes(x);
   }
   const ax = f64x2.abs(x);
   const neg = f64x2.lt(x, v128.load(C_ZERO));
@@ -174,7 +186,7 @@ export function exp64x2(x: v128): v128 {
 @inline
 export function expSoftmax2(x: v128, checked: bool): v128 {
   if (checked && !v128.all_true<i64>(v128.and(f64x2.ge(x, v128.load(C_MIN)), f64x2.le(x, v128.load(C_ZERO))))) {
-    return f64x2.replace_lane(f64x2.splat(exp64(f64x2.extract_lane(x, 0))), 1, exp64(f64x2.extract_lane(x, 1)));
+    return exp64Lanes(x);
   }
   const kBig = f64x2.trunc(f64x2.add(f64x2.mul(v128.load(C_INV_LN2), x), v128.load(C_MHALF)));
   // +0 where x is not reduced, which gives hi = x and lo = +0 exactly, as the unreduced scalar path.

@@ -4,9 +4,9 @@ import { referenceBackend } from "../reference/index.js";
 import { PackedWeights, PLAIN_GEMM, runGemm } from "./gemm.js";
 import {
   A_PACKED,
+  A_ROWS,
   ACT_QUICK_GELU,
   ACT_SILU,
-  A_ROWS,
   B_COLS,
   B_IM2COL,
   B_PACKED,
