@@ -12,6 +12,7 @@
 
 import { activationJob } from "./activation";
 import { attentionJob, attentionPackJob } from "./attention";
+import { ERF_TABLE_END, geluJob, initErfTable } from "./erf";
 import { EXP_TABLE_BYTES, exp64, exp64x2, expSoftmax2, initExpTable } from "./exp";
 import { softmaxJob } from "./softmax";
 
@@ -77,6 +78,7 @@ export function runJob(desc: usize, tid: i32): void {
   else if (kind == JOB_ATTENTION) attentionJob(desc, tid);
   else if (kind == JOB_ATTENTION_PACK) attentionPackJob(desc);
   else if (kind == JOB_ACTIVATION) activationJob(desc);
+  else if (kind == JOB_GELU) geluJob(desc);
 }
 
 function gemmJob(d: usize, tid: i32): void {
@@ -529,6 +531,7 @@ const JOB_NORM: i32 = 3;
 const JOB_ATTENTION: i32 = 4;
 const JOB_ATTENTION_PACK: i32 = 5;
 const JOB_ACTIVATION: i32 = 6;
+const JOB_GELU: i32 = 7;
 
 // ---- groupNorm / layerNorm (R5) ----
 
@@ -620,5 +623,7 @@ export function expSoftmaxArray(src: usize, dst: usize, n: i32): void {
 /** Writes the kernels' constant tables into the reserved first page; the JS side calls it once. */
 export function initKernelConstants(): usize {
   initExpTable();
-  return EXP_TABLE_BYTES;
+  initErfTable();
+  // exp's table must end where erf's begins (512 bytes in).
+  return EXP_TABLE_BYTES <= 512 ? ERF_TABLE_END : 0;
 }

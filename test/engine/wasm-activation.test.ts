@@ -46,3 +46,33 @@ test("wasm silu and quickGelu equal the reference bit for bit (odd sizes, specia
     assertSameValues(wasm.quickGelu(special), ref.quickGelu(special), `quickGelu specials threads ${t}`);
   }
 });
+
+// erf's branch points (|x·√½| = 2^−28, 0.75, 1.25, 1.5, 2.25, 3.5, 6) as gelu arguments, and specials.
+function erfPoints(): F32 {
+  const values: number[] = [0, -0, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 3.4e38, -3.4e38];
+  for (const b of [3.725290298461914e-9, 0.75, 1.25, 1.5, 2.25, 3.5, 6]) {
+    const x = b / Math.SQRT1_2;
+    for (const f of [0.999999, 1, 1.000001]) values.push(Math.fround(x * f), -Math.fround(x * f));
+  }
+  for (let i = 0; values.length < 333; i++) values.push(Math.fround((i - 160) * 0.061));
+  return Tensor.from(new Float32Array(values), [values.length]);
+}
+
+test("wasm gelu and geglu equal the reference bit for bit (odd sizes, erf branch points, all threads)", () => {
+  const x = randomTensor([3, 7, 41], 410, 5);
+  const g = randomTensor([2, 5, 2 * 67], 411, 4);
+  const wide = randomTensor([3, 2 * 1030], 412, 7);
+  const points = erfPoints();
+  const pointsGeglu = Tensor.from(
+    new Float32Array([...points.data].flatMap((v, i) => [(i % 7) - 3.5, v])).slice(0, 2 * 332),
+    [2, 332],
+  );
+  for (const t of THREADS) {
+    setNumThreads(t);
+    assertSameBits(wasm.gelu(x), ref.gelu(x), `gelu [3,7,41] threads ${t}`);
+    assertSameBits(wasm.geglu(g), ref.geglu(g), `geglu [2,5,134] threads ${t}`);
+    assertSameBits(wasm.geglu(wide), ref.geglu(wide), `geglu [3,2060] threads ${t}`);
+    assertSameValues(wasm.gelu(points), ref.gelu(points), `gelu erf points threads ${t}`);
+    assertSameValues(wasm.geglu(pointsGeglu), ref.geglu(pointsGeglu), `geglu erf points threads ${t}`);
+  }
+});

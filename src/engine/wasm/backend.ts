@@ -15,6 +15,7 @@ import {
   JOB_ACTIVATION,
   JOB_ATTENTION,
   JOB_ATTENTION_PACK,
+  JOB_GELU,
   JOB_NORM,
   JOB_SOFTMAX,
 } from "./layout.js";
@@ -590,7 +591,9 @@ export class WasmBackend implements Backend {
     return x.size < ACTIVATION_MIN_SIZE ? this.fallback.silu(x) : this.activation(x, ACT_SILU);
   }
   gelu(x: F32): F32 {
-    return this.fallback.gelu(x);
+    checkF32(x, "gelu input");
+    if (x.size < ACTIVATION_MIN_SIZE) return this.fallback.gelu(x);
+    return this.geluJob(x, x.size, 0, x.shape);
   }
   geluTanh(x: F32): F32 {
     return this.fallback.geluTanh(x);
@@ -622,7 +625,38 @@ export class WasmBackend implements Backend {
     }
   }
   geglu(x: F32): F32 {
-    return this.fallback.geglu(x);
+    checkF32(x, "geglu input");
+    const last = x.ndim === 0 ? 0 : x.shape[x.ndim - 1];
+    // Odd or empty last dimensions: the fallback reports or handles them.
+    if (x.size < ACTIVATION_MIN_SIZE || last % 2 !== 0) return this.fallback.geglu(x);
+    const half = last / 2;
+    return this.geluJob(x, x.size / last, half, [...x.shape.slice(0, -1), half]);
+  }
+
+  /** gelu (half = 0, `count` elements) or geglu (`count` rows of 2·half) as a threaded wasm job (assembly/erf.ts). */
+  private geluJob(x: F32, count: number, half: number, shape: number[]): F32 {
+    const heap = this.begin();
+    const outLen = half === 0 ? x.size : count * half;
+    const src = heap.alloc(x.size * 4);
+    const dst = heap.alloc(outLen * 4);
+    try {
+      heap.f32(src, x.size).set(x.data);
+      const perItem = half === 0 ? 1 : 2 * half;
+      const chunk = Math.max(1, Math.ceil(Math.max(ACTIVATION_MIN_CHUNK / perItem, count / (8 * this.rt.threads))));
+      this.rt.job((desc) => {
+        desc[0] = JOB_GELU;
+        desc[1] = CTRL_COUNTER * 4;
+        desc[2] = count;
+        desc[3] = src;
+        desc[4] = dst;
+        desc[5] = half;
+        desc[6] = chunk;
+      }, 0);
+      return Tensor.from(heap.f32(dst, outLen).slice(), shape);
+    } finally {
+      heap.free(dst);
+      heap.free(src);
+    }
   }
   add(a: F32, b: F32): F32 {
     return this.fallback.add(a, b);

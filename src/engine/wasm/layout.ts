@@ -42,6 +42,7 @@ export const JOB_ACTIVATION = 6;
 /** Activation codes of JOB_ACTIVATION (assembly/activation.ts). */
 export const ACT_SILU = 1;
 export const ACT_QUICK_GELU = 2;
+export const JOB_GELU = 7;
 
 // GEMM descriptor fields (Int32 indexes from DESC_ADDR).
 export const D = {

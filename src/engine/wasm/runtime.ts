@@ -93,7 +93,11 @@ export class WasmRuntime {
     this.kernels = instance.exports as unknown as KernelExports;
     // Once, before any worker exists: the workers share (or, unshared, never use) this memory.
     const constantBytes = this.kernels.initKernelConstants();
-    if (KERNEL_CONSTANTS < DESC_ADDR + DESC_WORDS * 4 || KERNEL_CONSTANTS + constantBytes > RESERVED_BYTES) {
+    if (
+      constantBytes === 0 ||
+      KERNEL_CONSTANTS < DESC_ADDR + DESC_WORDS * 4 ||
+      KERNEL_CONSTANTS + constantBytes > RESERVED_BYTES
+    ) {
       throw new Error("wasm kernels: the constant tables do not fit the reserved page");
     }
     this.heap = new WasmHeap(memory, MAX_PAGES);
