@@ -207,3 +207,136 @@ export function expSoftmax2(x: v128, checked: bool): v128 {
   // |x| < 2^−28: fdlibm returns 1 + x.
   return v128.bitselect(f64x2.add(one, x), f64x2.mul(y, scale), f64x2.gt(x, v128.load(C_TINY)));
 }
+
+/**
+ * expSoftmax2 (unchecked) of the two vectors at p and p + 16, in place, with the two computations
+ * interleaved operation by operation so that each one's long dependency chain overlaps the other's.
+ */
+// @ts-ignore: decorator
+@inline
+export function expSoftmaxPair(p: usize): void {
+  const xa = v128.load(p);
+  const xb = v128.load(p, 16);
+  const inv = v128.load(C_INV_LN2);
+  const mh = v128.load(C_MHALF);
+  const red = v128.load(C_KRED);
+  const ka = v128.and(f64x2.trunc(f64x2.add(f64x2.mul(inv, xa), mh)), f64x2.lt(xa, red));
+  const kb = v128.and(f64x2.trunc(f64x2.add(f64x2.mul(inv, xb), mh)), f64x2.lt(xb, red));
+  const lnHi = v128.load(C_LN2_HI);
+  const lnLo = v128.load(C_LN2_LO);
+  const hia = f64x2.sub(xa, f64x2.mul(ka, lnHi));
+  const hib = f64x2.sub(xb, f64x2.mul(kb, lnHi));
+  const loa = f64x2.mul(ka, lnLo);
+  const lob = f64x2.mul(kb, lnLo);
+  const ra = f64x2.sub(hia, loa);
+  const rb = f64x2.sub(hib, lob);
+  const ta = f64x2.mul(ra, ra);
+  const tb = f64x2.mul(rb, rb);
+  const p5 = v128.load(C_P5);
+  const p4 = v128.load(C_P4);
+  let pa = f64x2.add(p4, f64x2.mul(ta, p5));
+  let pb = f64x2.add(p4, f64x2.mul(tb, p5));
+  const p3 = v128.load(C_P3);
+  pa = f64x2.add(p3, f64x2.mul(ta, pa));
+  pb = f64x2.add(p3, f64x2.mul(tb, pb));
+  const p2 = v128.load(C_P2);
+  pa = f64x2.add(p2, f64x2.mul(ta, pa));
+  pb = f64x2.add(p2, f64x2.mul(tb, pb));
+  const p1 = v128.load(C_P1);
+  pa = f64x2.add(p1, f64x2.mul(ta, pa));
+  pb = f64x2.add(p1, f64x2.mul(tb, pb));
+  const ca = f64x2.sub(ra, f64x2.mul(ta, pa));
+  const cb = f64x2.sub(rb, f64x2.mul(tb, pb));
+  const two = v128.load(C_TWO);
+  const qa = f64x2.div(f64x2.mul(ra, ca), f64x2.sub(ca, two));
+  const qb = f64x2.div(f64x2.mul(rb, cb), f64x2.sub(cb, two));
+  const one = v128.load(C_ONE);
+  const ya = f64x2.sub(one, f64x2.sub(f64x2.add(loa, qa), hia));
+  const yb = f64x2.sub(one, f64x2.sub(f64x2.add(lob, qb), hib));
+  const bias = v128.load(C_BIAS);
+  const sa = i64x2.shl(f64x2.add(ka, bias), 52);
+  const sb = i64x2.shl(f64x2.add(kb, bias), 52);
+  const tiny = v128.load(C_TINY);
+  v128.store(p, v128.bitselect(f64x2.add(one, xa), f64x2.mul(ya, sa), f64x2.gt(xa, tiny)));
+  v128.store(p, v128.bitselect(f64x2.add(one, xb), f64x2.mul(yb, sb), f64x2.gt(xb, tiny)), 16);
+}
+
+/** expSoftmaxPair over the four vectors at p … p + 48 (two j of a four-row group), interleaved likewise. */
+// @ts-ignore: decorator
+@inline
+export function expSoftmaxQuad(p: usize): void {
+  const xa = v128.load(p, 0);
+  const xb = v128.load(p, 16);
+  const xc = v128.load(p, 32);
+  const xd = v128.load(p, 48);
+  const inv = v128.load(C_INV_LN2);
+  const mh = v128.load(C_MHALF);
+  const red = v128.load(C_KRED);
+  const ka = v128.and(f64x2.trunc(f64x2.add(f64x2.mul(inv, xa), mh)), f64x2.lt(xa, red));
+  const kb = v128.and(f64x2.trunc(f64x2.add(f64x2.mul(inv, xb), mh)), f64x2.lt(xb, red));
+  const kc = v128.and(f64x2.trunc(f64x2.add(f64x2.mul(inv, xc), mh)), f64x2.lt(xc, red));
+  const kd = v128.and(f64x2.trunc(f64x2.add(f64x2.mul(inv, xd), mh)), f64x2.lt(xd, red));
+  const lnHi = v128.load(C_LN2_HI);
+  const lnLo = v128.load(C_LN2_LO);
+  const hia = f64x2.sub(xa, f64x2.mul(ka, lnHi));
+  const hib = f64x2.sub(xb, f64x2.mul(kb, lnHi));
+  const hic = f64x2.sub(xc, f64x2.mul(kc, lnHi));
+  const hid = f64x2.sub(xd, f64x2.mul(kd, lnHi));
+  const loa = f64x2.mul(ka, lnLo);
+  const lob = f64x2.mul(kb, lnLo);
+  const loc = f64x2.mul(kc, lnLo);
+  const lod = f64x2.mul(kd, lnLo);
+  const ra = f64x2.sub(hia, loa);
+  const rb = f64x2.sub(hib, lob);
+  const rc = f64x2.sub(hic, loc);
+  const rd = f64x2.sub(hid, lod);
+  const ta = f64x2.mul(ra, ra);
+  const tb = f64x2.mul(rb, rb);
+  const tc = f64x2.mul(rc, rc);
+  const td = f64x2.mul(rd, rd);
+  const p5 = v128.load(C_P5);
+  const p4 = v128.load(C_P4);
+  let pa = f64x2.add(p4, f64x2.mul(ta, p5));
+  let pb = f64x2.add(p4, f64x2.mul(tb, p5));
+  let pc = f64x2.add(p4, f64x2.mul(tc, p5));
+  let pd = f64x2.add(p4, f64x2.mul(td, p5));
+  const p3c = v128.load(C_P3);
+  pa = f64x2.add(p3c, f64x2.mul(ta, pa));
+  pb = f64x2.add(p3c, f64x2.mul(tb, pb));
+  pc = f64x2.add(p3c, f64x2.mul(tc, pc));
+  pd = f64x2.add(p3c, f64x2.mul(td, pd));
+  const p2c = v128.load(C_P2);
+  pa = f64x2.add(p2c, f64x2.mul(ta, pa));
+  pb = f64x2.add(p2c, f64x2.mul(tb, pb));
+  pc = f64x2.add(p2c, f64x2.mul(tc, pc));
+  pd = f64x2.add(p2c, f64x2.mul(td, pd));
+  const p1c = v128.load(C_P1);
+  pa = f64x2.add(p1c, f64x2.mul(ta, pa));
+  pb = f64x2.add(p1c, f64x2.mul(tb, pb));
+  pc = f64x2.add(p1c, f64x2.mul(tc, pc));
+  pd = f64x2.add(p1c, f64x2.mul(td, pd));
+  const ca = f64x2.sub(ra, f64x2.mul(ta, pa));
+  const cb = f64x2.sub(rb, f64x2.mul(tb, pb));
+  const cc = f64x2.sub(rc, f64x2.mul(tc, pc));
+  const cd = f64x2.sub(rd, f64x2.mul(td, pd));
+  const two = v128.load(C_TWO);
+  const qa = f64x2.div(f64x2.mul(ra, ca), f64x2.sub(ca, two));
+  const qb = f64x2.div(f64x2.mul(rb, cb), f64x2.sub(cb, two));
+  const qc = f64x2.div(f64x2.mul(rc, cc), f64x2.sub(cc, two));
+  const qd = f64x2.div(f64x2.mul(rd, cd), f64x2.sub(cd, two));
+  const one = v128.load(C_ONE);
+  const ya = f64x2.sub(one, f64x2.sub(f64x2.add(loa, qa), hia));
+  const yb = f64x2.sub(one, f64x2.sub(f64x2.add(lob, qb), hib));
+  const yc = f64x2.sub(one, f64x2.sub(f64x2.add(loc, qc), hic));
+  const yd = f64x2.sub(one, f64x2.sub(f64x2.add(lod, qd), hid));
+  const bias = v128.load(C_BIAS);
+  const sa = i64x2.shl(f64x2.add(ka, bias), 52);
+  const sb = i64x2.shl(f64x2.add(kb, bias), 52);
+  const sc = i64x2.shl(f64x2.add(kc, bias), 52);
+  const sd = i64x2.shl(f64x2.add(kd, bias), 52);
+  const tiny = v128.load(C_TINY);
+  v128.store(p, v128.bitselect(f64x2.add(one, xa), f64x2.mul(ya, sa), f64x2.gt(xa, tiny)), 0);
+  v128.store(p, v128.bitselect(f64x2.add(one, xb), f64x2.mul(yb, sb), f64x2.gt(xb, tiny)), 16);
+  v128.store(p, v128.bitselect(f64x2.add(one, xc), f64x2.mul(yc, sc), f64x2.gt(xc, tiny)), 32);
+  v128.store(p, v128.bitselect(f64x2.add(one, xd), f64x2.mul(yd, sd), f64x2.gt(xd, tiny)), 48);
+}

@@ -5,7 +5,7 @@
 // a time with the rows in the SIMD lanes: each lane still adds its own row's terms one by one in
 // ascending j, but four chains advance together, and the exps of four rows share the vectors.
 
-import { exp64, exp64x2, expSoftmax2 } from "./exp";
+import { exp64, exp64x2, expSoftmax2, expSoftmaxPair, expSoftmaxQuad } from "./exp";
 
 function word(d: usize, i: i32): i32 {
   return load<i32>(d + ((<usize>i) << 2));
@@ -92,6 +92,8 @@ export function softmax4(
   const sv = f32x4.splat(scale);
   let sum01 = f64x2.splat(0);
   let sum23 = f64x2.splat(0);
+  // First the arguments x_j − m of the four rows as (row0, row1), (row2, row3) per j into e, then their
+  // exps in place with the two sums.
   let j = 0;
   for (; j + 4 <= n; j += 4) {
     const o = <usize>j << 2;
@@ -105,36 +107,19 @@ export function softmax4(
       a2 = f32x4.mul(a2, sv);
       a3 = f32x4.mul(a3, sv);
     }
-    // (row0, row1) and (row2, row3) of each of the four j.
     const t01a = v128.shuffle<f32>(a0, a1, 0, 4, 1, 5);
     const t23a = v128.shuffle<f32>(a2, a3, 0, 4, 1, 5);
     const t01b = v128.shuffle<f32>(a0, a1, 2, 6, 3, 7);
     const t23b = v128.shuffle<f32>(a2, a3, 2, 6, 3, 7);
     const p = e + (<usize>j << 5);
-    let x01 = expSoftmax2(f64x2.sub(f64x2.promote_low_f32x4(t01a), m01), check01);
-    let x23 = expSoftmax2(f64x2.sub(f64x2.promote_low_f32x4(t23a), m23), check23);
-    sum01 = f64x2.add(sum01, x01);
-    sum23 = f64x2.add(sum23, x23);
-    v128.store(p, x01);
-    v128.store(p, x23, 16);
-    x01 = expSoftmax2(f64x2.sub(f64x2.promote_low_f32x4(v128.shuffle<f32>(t01a, t01a, 2, 3, 2, 3)), m01), check01);
-    x23 = expSoftmax2(f64x2.sub(f64x2.promote_low_f32x4(v128.shuffle<f32>(t23a, t23a, 2, 3, 2, 3)), m23), check23);
-    sum01 = f64x2.add(sum01, x01);
-    sum23 = f64x2.add(sum23, x23);
-    v128.store(p, x01, 32);
-    v128.store(p, x23, 48);
-    x01 = expSoftmax2(f64x2.sub(f64x2.promote_low_f32x4(t01b), m01), check01);
-    x23 = expSoftmax2(f64x2.sub(f64x2.promote_low_f32x4(t23b), m23), check23);
-    sum01 = f64x2.add(sum01, x01);
-    sum23 = f64x2.add(sum23, x23);
-    v128.store(p, x01, 64);
-    v128.store(p, x23, 80);
-    x01 = expSoftmax2(f64x2.sub(f64x2.promote_low_f32x4(v128.shuffle<f32>(t01b, t01b, 2, 3, 2, 3)), m01), check01);
-    x23 = expSoftmax2(f64x2.sub(f64x2.promote_low_f32x4(v128.shuffle<f32>(t23b, t23b, 2, 3, 2, 3)), m23), check23);
-    sum01 = f64x2.add(sum01, x01);
-    sum23 = f64x2.add(sum23, x23);
-    v128.store(p, x01, 96);
-    v128.store(p, x23, 112);
+    v128.store(p, f64x2.sub(f64x2.promote_low_f32x4(t01a), m01));
+    v128.store(p, f64x2.sub(f64x2.promote_low_f32x4(t23a), m23), 16);
+    v128.store(p, f64x2.sub(f64x2.promote_low_f32x4(v128.shuffle<f32>(t01a, t01a, 2, 3, 2, 3)), m01), 32);
+    v128.store(p, f64x2.sub(f64x2.promote_low_f32x4(v128.shuffle<f32>(t23a, t23a, 2, 3, 2, 3)), m23), 48);
+    v128.store(p, f64x2.sub(f64x2.promote_low_f32x4(t01b), m01), 64);
+    v128.store(p, f64x2.sub(f64x2.promote_low_f32x4(t23b), m23), 80);
+    v128.store(p, f64x2.sub(f64x2.promote_low_f32x4(v128.shuffle<f32>(t01b, t01b, 2, 3, 2, 3)), m01), 96);
+    v128.store(p, f64x2.sub(f64x2.promote_low_f32x4(v128.shuffle<f32>(t23b, t23b, 2, 3, 2, 3)), m23), 112);
   }
   for (; j < n; j++) {
     const o = <usize>j << 2;
@@ -149,12 +134,33 @@ export function softmax4(
       v3 = v3 * scale;
     }
     const p = e + (<usize>j << 5);
-    const x01 = expSoftmax2(f64x2.sub(pair(v0, v1), m01), check01);
-    const x23 = expSoftmax2(f64x2.sub(pair(v2, v3), m23), check23);
-    sum01 = f64x2.add(sum01, x01);
-    sum23 = f64x2.add(sum23, x23);
-    v128.store(p, x01);
-    v128.store(p, x23, 16);
+    v128.store(p, f64x2.sub(pair(v0, v1), m01));
+    v128.store(p, f64x2.sub(pair(v2, v3), m23), 16);
+  }
+  const end = e + (<usize>n << 5);
+  if (check01 || check23) {
+    for (let p = e; p < end; p += 32) {
+      const x01 = expSoftmax2(v128.load(p), check01);
+      const x23 = expSoftmax2(v128.load(p, 16), check23);
+      sum01 = f64x2.add(sum01, x01);
+      sum23 = f64x2.add(sum23, x23);
+      v128.store(p, x01);
+      v128.store(p, x23, 16);
+    }
+  } else {
+    let p = e;
+    for (; p + 64 <= end; p += 64) {
+      expSoftmaxQuad(p);
+      sum01 = f64x2.add(sum01, v128.load(p));
+      sum23 = f64x2.add(sum23, v128.load(p, 16));
+      sum01 = f64x2.add(sum01, v128.load(p, 32));
+      sum23 = f64x2.add(sum23, v128.load(p, 48));
+    }
+    if (p < end) {
+      expSoftmaxPair(p);
+      sum01 = f64x2.add(sum01, v128.load(p));
+      sum23 = f64x2.add(sum23, v128.load(p, 16));
+    }
   }
   j = 0;
   if (packed) {
