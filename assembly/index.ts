@@ -12,6 +12,7 @@
 
 import { activationJob } from "./activation";
 import { attentionJob, attentionPackJob } from "./attention";
+import { binaryJob } from "./elementwise";
 import { ERF_TABLE_END, geluJob, initErfTable } from "./erf";
 import { EXP_TABLE_BYTES, exp64, exp64x2, expSoftmax2, initExpTable } from "./exp";
 import { softmaxJob } from "./softmax";
@@ -79,6 +80,7 @@ export function runJob(desc: usize, tid: i32): void {
   else if (kind == JOB_ATTENTION_PACK) attentionPackJob(desc);
   else if (kind == JOB_ACTIVATION) activationJob(desc);
   else if (kind == JOB_GELU) geluJob(desc);
+  else if (kind == JOB_BINARY) binaryJob(desc);
 }
 
 function gemmJob(d: usize, tid: i32): void {
@@ -532,6 +534,7 @@ const JOB_ATTENTION: i32 = 4;
 const JOB_ATTENTION_PACK: i32 = 5;
 const JOB_ACTIVATION: i32 = 6;
 const JOB_GELU: i32 = 7;
+const JOB_BINARY: i32 = 8;
 
 // ---- groupNorm / layerNorm (R5) ----
 

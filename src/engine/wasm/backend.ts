@@ -1,6 +1,7 @@
 import { Tensor } from "../../tensor/tensor.js";
 import type { AttentionOptions, Backend, Conv2dOptions, F32, TimestepEmbeddingOptions } from "../backend.js";
 import { referenceBackend } from "../reference/index.js";
+import { planBinary } from "./broadcast.js";
 import { PackedWeights, PLAIN_GEMM, runGemm } from "./gemm.js";
 import {
   A_PACKED,
@@ -15,6 +16,7 @@ import {
   JOB_ACTIVATION,
   JOB_ATTENTION,
   JOB_ATTENTION_PACK,
+  JOB_BINARY,
   JOB_GELU,
   JOB_NORM,
   JOB_SOFTMAX,
@@ -27,6 +29,17 @@ const SCORE_FLOATS = 16 * 1024 * 1024;
 const BLOCK_SCORE_FLOATS = 16384;
 /** Activations of fewer elements stay on the fallback: a wasm job would cost more than it saves. */
 const ACTIVATION_MIN_SIZE = 256;
+/** Binary ops with fewer outputs stay on the fallback (copying into wasm costs more than the op). */
+const BINARY_MIN_SIZE = 4096;
+/** Outputs per claimed chunk of a binary job. */
+const BINARY_CHUNK = 16384;
+/**
+ * Binary ops below this many outputs run on the calling thread alone: waking the workers (tens of
+ * microseconds) costs more than the memory-bound loop they would share.
+ */
+const BINARY_THREADED_MIN = 1 << 20;
+/** Binary op codes of the wasm job, in the order add, sub, mul, div. */
+const BINARY_OPS = ["add", "sub", "mul", "div"] as const;
 /** Fewest elements per claimed chunk of an activation job (a chunk is a few microseconds of work). */
 const ACTIVATION_MIN_CHUNK = 2048;
 
@@ -659,16 +672,52 @@ export class WasmBackend implements Backend {
     }
   }
   add(a: F32, b: F32): F32 {
-    return this.fallback.add(a, b);
+    return this.binary(0, a, b);
   }
   sub(a: F32, b: F32): F32 {
-    return this.fallback.sub(a, b);
+    return this.binary(1, a, b);
   }
   mul(a: F32, b: F32): F32 {
-    return this.fallback.mul(a, b);
+    return this.binary(2, a, b);
   }
   div(a: F32, b: F32): F32 {
-    return this.fallback.div(a, b);
+    return this.binary(3, a, b);
+  }
+
+  /** An R7 binary op as a threaded wasm job when its broadcast has at most two levels (see planBinary). */
+  private binary(op: number, a: F32, b: F32): F32 {
+    const name = BINARY_OPS[op];
+    const plan = a.dtype === "float32" && b.dtype === "float32" ? planBinary(a.shape, b.shape) : null;
+    if (plan === null || plan.total < BINARY_MIN_SIZE) return this.fallback[name](a, b);
+    const heap = this.begin();
+    if (plan.total < BINARY_THREADED_MIN) this.rt.setThreads(1);
+    const ap = heap.alloc(a.size * 4);
+    const bp = heap.alloc(b.size * 4);
+    const out = heap.alloc(plan.total * 4);
+    try {
+      heap.f32(ap, a.size).set(a.data);
+      heap.f32(bp, b.size).set(b.data);
+      this.rt.job((desc) => {
+        desc[0] = JOB_BINARY;
+        desc[1] = CTRL_COUNTER * 4;
+        desc[2] = plan.total;
+        desc[3] = plan.inner;
+        desc[4] = ap;
+        desc[5] = plan.aRow;
+        desc[6] = plan.aInner;
+        desc[7] = bp;
+        desc[8] = plan.bRow;
+        desc[9] = plan.bInner;
+        desc[10] = out;
+        desc[11] = op;
+        desc[12] = BINARY_CHUNK;
+      }, 0);
+      return Tensor.from(heap.f32(out, plan.total).slice(), plan.shape);
+    } finally {
+      heap.free(out);
+      heap.free(bp);
+      heap.free(ap);
+    }
   }
   affine(x: F32, scale: number, offset: number): F32 {
     return this.fallback.affine(x, scale, offset);

@@ -43,6 +43,7 @@ export const JOB_ACTIVATION = 6;
 export const ACT_SILU = 1;
 export const ACT_QUICK_GELU = 2;
 export const JOB_GELU = 7;
+export const JOB_BINARY = 8;
 
 // GEMM descriptor fields (Int32 indexes from DESC_ADDR).
 export const D = {
