@@ -97,12 +97,10 @@ const C_BIAS: usize = TABLE + 224; // 2^52 + 1023
 const C_TINY: usize = TABLE + 240; // −2^−28
 const C_MAX: usize = TABLE + 256; // 709: above it 2^k may leave the normal range
 const C_HALF: usize = TABLE + 272;
-const C_MONE: usize = TABLE + 288;
-const C_RED: usize = TABLE + 304; // ln2/2: reduced above it
-const C_MID: usize = TABLE + 320; // 1.5·ln2: |k| = 1 below it
-const C_PTINY: usize = TABLE + 336; // 2^−28
+const C_RED: usize = TABLE + 288; // ln2/2: reduced above it
+const C_PTINY: usize = TABLE + 304; // 2^−28
 /** Bytes of the constant table. */
-export const EXP_TABLE_BYTES: usize = 352;
+export const EXP_TABLE_BYTES: usize = 320;
 
 export function initExpTable(): void {
   v128.store(C_MIN, f64x2.splat(-708.0));
@@ -123,18 +121,18 @@ export function initExpTable(): void {
   v128.store(C_TINY, f64x2.splat(-3.725290298461914e-9));
   v128.store(C_MAX, f64x2.splat(709.0));
   v128.store(C_HALF, f64x2.splat(0.5));
-  v128.store(C_MONE, f64x2.splat(-1));
   v128.store(C_RED, f64x2.splat(0.34657359027997264));
-  v128.store(C_MID, f64x2.splat(1.0397207708399179));
   v128.store(C_PTINY, f64x2.splat(3.725290298461914e-9));
 }
 
 /**
  * exp64 of two lanes at once, bit-identical per lane to exp64 (and so to src/math/exp.ts). Lanes needing
  * a rare path (NaN, x > 709 or x < −708, where exp64 overflows, underflows or scales by scalbn) send both
- * lanes to exp64. Otherwise, with q = r·c/(c − 2) = −r·c/(2 − c) exactly, fdlibm's k ≠ 0 result
- * 1 − ((lo + q) − hi) times 2^k is also its k = 0 result 1 − (q − r), since k = 0 means hi = x = r and
- * lo = +0; 2^k is built as in expSoftmax2 (k + 1023 lies in [2, 2046] here).
+ * lanes to exp64. Otherwise, as in expSoftmax2: fdlibm's k = ±1 for ln2/2 < |x| < 1.5·ln2 equals
+ * trunc(x/ln2 ± 0.5) there (monotone in x, and ±1 at both ends: checked on the 3·10^6 doubles below
+ * 1.5·ln2 on either side); with q = r·c/(c − 2) = −r·c/(2 − c) exactly, the k ≠ 0 result
+ * 1 − ((lo + q) − hi) times 2^k is also the k = 0 result 1 − (q − r), since k = 0 means hi = x = r and
+ * lo = +0; and 2^k comes from k + 2^52 + 1023 (k + 1023 lies in [2, 2046] here).
  */
 // @ts-ignore: decorator
 @inline
@@ -142,18 +140,12 @@ export function exp64x2(x: v128): v128 {
   const rare = v128.any_true(
     v128.or(v128.or(f64x2.ne(x, x), f64x2.gt(x, v128.load(C_MAX))), f64x2.lt(x, v128.load(C_MIN))),
   );
-  if (rare) {
-    return exp64Lanes(x);
-  }
+  if (rare) return exp64Lanes(x);
   const ax = f64x2.abs(x);
-  const neg = f64x2.lt(x, v128.load(C_ZERO));
-  const kBig = f64x2.trunc(
-    f64x2.add(f64x2.mul(v128.load(C_INV_LN2), x), v128.bitselect(v128.load(C_MHALF), v128.load(C_HALF), neg)),
-  );
-  const kMid = v128.bitselect(v128.load(C_MONE), v128.load(C_ONE), neg);
-  const reduce = f64x2.gt(ax, v128.load(C_RED));
-  const k = v128.and(v128.bitselect(kMid, kBig, f64x2.lt(ax, v128.load(C_MID))), reduce);
-  // For k = +0 these give hi = x and lo = +0 exactly, as the unreduced scalar path.
+  const round = v128.bitselect(v128.load(C_MHALF), v128.load(C_HALF), f64x2.lt(x, v128.load(C_ZERO)));
+  const kBig = f64x2.trunc(f64x2.add(f64x2.mul(v128.load(C_INV_LN2), x), round));
+  // +0 where |x| <= ln2/2, which gives hi = x and lo = +0 exactly, as the unreduced scalar path.
+  const k = v128.and(kBig, f64x2.gt(ax, v128.load(C_RED)));
   const hi = f64x2.sub(x, f64x2.mul(k, v128.load(C_LN2_HI)));
   const lo = f64x2.mul(k, v128.load(C_LN2_LO));
   const r = f64x2.sub(hi, lo);
