@@ -129,8 +129,8 @@ export function initExpTable(): void {
  * exp64 of two lanes at once, bit-identical per lane to exp64 (and so to src/math/exp.ts). Lanes needing
  * a rare path (NaN, x > 709 or x < −708, where exp64 overflows, underflows or scales by scalbn) send both
  * lanes to exp64. Otherwise, as in expSoftmax2: fdlibm's k = ±1 for ln2/2 < |x| < 1.5·ln2 equals
- * trunc(x/ln2 ± 0.5) there (monotone in x, and ±1 at both ends: checked on the 3·10^6 doubles below
- * 1.5·ln2 on either side); with q = r·c/(c − 2) = −r·c/(2 − c) exactly, the k ≠ 0 result
+ * trunc(x/ln2 ± 0.5) there (monotone in x, and ±1 at the doubles next to both ends, which the exp tests
+ * sweep); with q = r·c/(c − 2) = −r·c/(2 − c) exactly, the k ≠ 0 result
  * 1 − ((lo + q) − hi) times 2^k is also the k = 0 result 1 − (q − r), since k = 0 means hi = x = r and
  * lo = +0; and 2^k comes from k + 2^52 + 1023 (k + 1023 lies in [2, 2046] here).
  */
@@ -168,7 +168,8 @@ export function exp64x2(x: v128): v128 {
  * exp64, which covers every input. On the domain fdlibm's branches collapse, with every value still the
  * same IEEE operation as in exp64, so the bits are too:
  * - k = trunc(x/ln2 − 0.5) for x < −ln2/2, else 0: fdlibm's k = −1 for x in (−1.5·ln2, −ln2/2) is that
- *   same value (x/ln2 − 0.5 is monotone in x and lies in (−2, −1] at both ends of that interval).
+ *   same value (the rounded x/ln2 − 0.5 is monotone in x and lies in (−2, −1] at the doubles next to
+ *   both ends of that interval, which the exp tests sweep).
  * - For k = 0, hi = x and lo = +0, so fdlibm's k ≠ 0 formula 1 − ((lo + q) − hi), times 2^0, is its k = 0
  *   formula 1 − (q − r) (with q = r·c/(c − 2) = −r·c/(2 − c) exactly).
  * - 2^k comes from k + (2^52 + 1023), which is exact and holds k + 1023 (in [1, 1023]) in its low mantissa
