@@ -165,6 +165,51 @@ function gelu64(x: f64): f64 {
 }
 
 /**
+ * gelu64 of two lanes. When both arguments z = x·SQRT1_2 fall in erf's Taylor range 2^−28 <= |z| < 0.75
+ * (most activations) the series runs on both lanes at once, the same operations as erf64 per lane;
+ * otherwise each lane goes through gelu64.
+ */
+// @ts-ignore: decorator
+@inline
+function gelu2(x: v128): v128 {
+  const z = f64x2.mul(x, f64x2.splat(SQRT1_2));
+  const az = f64x2.abs(z);
+  const taylor = v128.and(f64x2.ge(az, f64x2.splat(3.725290298461914e-9)), f64x2.lt(az, f64x2.splat(0.75)));
+  if (!v128.all_true<i64>(taylor)) return geluLanes(x);
+  const z2 = f64x2.mul(z, z);
+  let sum = v128.load64_splat(TAYLOR + ((<usize>(TAYLOR_TERMS - 1)) << 3));
+  for (let n = TAYLOR_TERMS - 2; n >= 0; n--) {
+    sum = f64x2.add(v128.load64_splat(TAYLOR + ((<usize>n) << 3)), f64x2.mul(z2, sum));
+  }
+  const e = f64x2.add(
+    z,
+    f64x2.add(
+      f64x2.mul(f64x2.splat(TWO_OVER_SQRT_PI_MINUS_1), z),
+      f64x2.mul(f64x2.splat(1 + TWO_OVER_SQRT_PI_MINUS_1), f64x2.mul(z, f64x2.mul(z2, sum))),
+    ),
+  );
+  return f64x2.mul(f64x2.mul(f64x2.splat(0.5), x), f64x2.add(f64x2.splat(1), e));
+}
+
+/** Counts gelu2's scalar pairs: a side effect that keeps binaryen from evaluating them unconditionally. */
+let gScalarPairs: i32 = 0;
+
+function geluLanes(x: v128): v128 {
+  gScalarPairs++;
+  return f64x2.replace_lane(f64x2.splat(gelu64(f64x2.extract_lane(x, 0))), 1, gelu64(f64x2.extract_lane(x, 1)));
+}
+
+/** f32(gelu) of four floats at p (the row in lanes), two lanes of f64 at a time. */
+// @ts-ignore: decorator
+@inline
+function gelu4(p: usize): v128 {
+  const v = v128.load(p);
+  const lo = f32x4.demote_f64x2_zero(gelu2(f64x2.promote_low_f32x4(v)));
+  const hi = f32x4.demote_f64x2_zero(gelu2(f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 2, 3))));
+  return v128.shuffle<f32>(lo, hi, 0, 1, 4, 5);
+}
+
+/**
  * gelu over `count` floats src → dst, or with `rows` > 0 geglu: rows of 2·half floats at src → rows of
  * half floats at dst, out = f32(a · f32(gelu(b))) with a the first half of a row and b the second. Chunks
  * are `chunk` elements (gelu) or rows (geglu).
@@ -183,7 +228,12 @@ export function geluJob(d: usize): void {
     if (idx >= chunks) break;
     const i1 = min(count, (idx + 1) * chunk);
     if (half == 0) {
-      for (let i = idx * chunk; i < i1; i++) {
+      let i = idx * chunk;
+      for (; i + 4 <= i1; i += 4) {
+        const p = (<usize>i) << 2;
+        v128.store(dst + p, gelu4(src + p));
+      }
+      for (; i < i1; i++) {
         const p = (<usize>i) << 2;
         store<f32>(dst + p, <f32>gelu64(<f64>load<f32>(src + p)));
       }
@@ -193,7 +243,12 @@ export function geluJob(d: usize): void {
       const a = src + ((<usize>r * <usize>half * 2) << 2);
       const b = a + ((<usize>half) << 2);
       const o = dst + ((<usize>r * <usize>half) << 2);
-      for (let j = 0; j < half; j++) {
+      let j = 0;
+      for (; j + 4 <= half; j += 4) {
+        const p = (<usize>j) << 2;
+        v128.store(o + p, f32x4.mul(v128.load(a + p), gelu4(b + p)));
+      }
+      for (; j < half; j++) {
         const p = (<usize>j) << 2;
         store<f32>(o + p, load<f32>(a + p) * <f32>gelu64(<f64>load<f32>(b + p)));
       }

@@ -62,6 +62,8 @@ test("wasm gelu and geglu equal the reference bit for bit (odd sizes, erf branch
   const x = randomTensor([3, 7, 41], 410, 5);
   const g = randomTensor([2, 5, 2 * 67], 411, 4);
   const wide = randomTensor([3, 2 * 1030], 412, 7);
+  // |x| < 1.06 throughout: every pair takes the two-lane Taylor series.
+  const small = randomTensor([5, 2 * 151], 413, 1.06);
   const points = erfPoints();
   const pointsGeglu = Tensor.from(
     new Float32Array([...points.data].flatMap((v, i) => [(i % 7) - 3.5, v])).slice(0, 2 * 332),
@@ -72,6 +74,8 @@ test("wasm gelu and geglu equal the reference bit for bit (odd sizes, erf branch
     assertSameBits(wasm.gelu(x), ref.gelu(x), `gelu [3,7,41] threads ${t}`);
     assertSameBits(wasm.geglu(g), ref.geglu(g), `geglu [2,5,134] threads ${t}`);
     assertSameBits(wasm.geglu(wide), ref.geglu(wide), `geglu [3,2060] threads ${t}`);
+    assertSameBits(wasm.gelu(small), ref.gelu(small), `gelu [5,302] Taylor range threads ${t}`);
+    assertSameBits(wasm.geglu(small), ref.geglu(small), `geglu [5,302] Taylor range threads ${t}`);
     assertSameValues(wasm.gelu(points), ref.gelu(points), `gelu erf points threads ${t}`);
     assertSameValues(wasm.geglu(pointsGeglu), ref.geglu(pointsGeglu), `geglu erf points threads ${t}`);
   }
