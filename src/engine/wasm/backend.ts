@@ -60,11 +60,13 @@ function normalizePadding(p: Conv2dOptions["padding"]): [number, number, number,
 }
 
 /**
- * The fast backend: conv2d, linear, matmul and attention (q·kᵀ and p·v) run as WebAssembly SIMD GEMMs
- * over a thread pool; softmax, groupNorm and layerNorm run as threaded wasm loops. Every result is
- * bit-identical to the reference backend (docs/NUMERICS.md R2–R5) for every thread count. Other ops and
- * degenerate shapes delegate to `fallback` (the reference backend). Weights are packed on first use and
- * cached per weight tensor object.
+ * The fast backend: conv2d, linear and matmul run as WebAssembly SIMD GEMMs over a thread pool;
+ * unmasked attention as one fused job (scores, softmax and p·v per block of query rows), causal attention
+ * as two GEMMs around the softmax; softmax, groupNorm, layerNorm, silu/quickGelu/gelu/geglu and the
+ * broadcasting add/sub/mul/div run as threaded wasm loops. Every result is bit-identical to the reference
+ * backend (docs/NUMERICS.md R2–R7) for every thread count. Other ops, small inputs and degenerate shapes
+ * delegate to `fallback` (the reference backend). Weights are packed on first use and cached per weight
+ * tensor object.
  */
 export class WasmBackend implements Backend {
   readonly name = "wasm";
@@ -456,7 +458,7 @@ export class WasmBackend implements Backend {
     const causal = options.causal === true;
     const heap = this.begin();
     if (!causal) return this.fusedAttention(q, k, v, scale);
-    // Heads are processed in groups so the score matrix stays bounded (64 MiB) for long sequences.
+    // Causal: heads are processed in groups so the score matrix stays bounded (64 MiB) for long sequences.
     const group = Math.max(1, Math.min(bh, Math.floor(SCORE_FLOATS / (lq * lk))));
     const qp = heap.alloc(q.size * 4);
     const kp = heap.alloc(k.size * 4);
