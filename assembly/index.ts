@@ -10,6 +10,13 @@
 // no data segments, so instantiating it once per thread never writes memory. The JS side allocates every
 // buffer and describes each job in a small descriptor in memory.
 
+import { activationJob } from "./activation";
+import { attentionJob, attentionPackJob } from "./attention";
+import { binaryJob } from "./elementwise";
+import { ERF_TABLE_END, geluJob, initErfTable } from "./erf";
+import { EXP_TABLE_BYTES, exp64, exp64x2, expSoftmax2, initExpTable } from "./exp";
+import { softmaxJob } from "./softmax";
+
 // Micro-tile: MR rows of A (splatted scalars) times NR columns of B (two f32x4 vectors).
 const MR: i32 = 4;
 const NR: i32 = 8;
@@ -69,6 +76,11 @@ export function runJob(desc: usize, tid: i32): void {
   if (kind == JOB_GEMM) gemmJob(desc, tid);
   else if (kind == JOB_SOFTMAX) softmaxJob(desc, tid);
   else if (kind == JOB_NORM) normJob(desc);
+  else if (kind == JOB_ATTENTION) attentionJob(desc, tid);
+  else if (kind == JOB_ATTENTION_PACK) attentionPackJob(desc);
+  else if (kind == JOB_ACTIVATION) activationJob(desc);
+  else if (kind == JOB_GELU) geluJob(desc);
+  else if (kind == JOB_BINARY) binaryJob(desc);
 }
 
 function gemmJob(d: usize, tid: i32): void {
@@ -536,194 +548,15 @@ export function packBPanelsFromCols(src: usize, N: i32, K: i32, dst: usize): voi
   packBCols(src, K, N, 0, (N + NR - 1) / NR, 0, K, dst);
 }
 
-// ---- softmax (R4) and attention scores (R3) ----
+// ---- softmax (R4, assembly/softmax.ts), attention (R3, assembly/attention.ts) and norms ----
 
 const JOB_SOFTMAX: i32 = 2;
 const JOB_NORM: i32 = 3;
-
-// exp port of src/math/exp.ts (fdlibm's Cody–Waite reduction and Remez kernel): the same IEEE operations in
-// the same order, so it returns the same bits as the TypeScript version on every engine.
-const LN2_HI: f64 = 0.6931471803691238;
-const LN2_LO: f64 = 1.9082149292705877e-10;
-const INV_LN2: f64 = 1.4426950408889634;
-const P1: f64 = 0.16666666666666602;
-const P2: f64 = -0.0027777777777015593;
-const P3: f64 = 6.613756321437934e-5;
-const P4: f64 = -1.6533902205465252e-6;
-const P5: f64 = 4.1381367970572385e-8;
-const EXP_OVERFLOW: f64 = 709.782712893384;
-const EXP_UNDERFLOW: f64 = -745.1332191019411;
-
-/** 2^k for a normal exponent, exact. */
-function pow2(k: i32): f64 {
-  return reinterpret<f64>(<i64>(k + 1023) << 52);
-}
-
-/** x·2^k with the single rounding of src/math/bits.ts scalbn (steps of 2^1023 / 2^-969). */
-function scalbn(x: f64, k: i32): f64 {
-  if (k > 1023) {
-    x *= pow2(1023);
-    k -= 1023;
-    if (k > 1023) {
-      x *= pow2(1023);
-      k -= 1023;
-      if (k > 1023) k = 1023;
-    }
-  } else if (k < -1022) {
-    x *= pow2(-969);
-    k += 969;
-    if (k < -1022) {
-      x *= pow2(-969);
-      k += 969;
-      if (k < -1022) k = -1022;
-    }
-  }
-  return x * pow2(k);
-}
-
-export function exp64(x: f64): f64 {
-  if (x != x) return x;
-  if (x > EXP_OVERFLOW) return Infinity;
-  if (x < EXP_UNDERFLOW) return 0;
-  const ax = abs<f64>(x);
-  if (ax < 3.725290298461914e-9) return 1 + x;
-  let k: i32 = 0;
-  let hi = x;
-  let lo: f64 = 0;
-  if (ax > 0.34657359027997264) {
-    k = ax < 1.0397207708399179 ? (x < 0 ? -1 : 1) : <i32>trunc<f64>(INV_LN2 * x + (x < 0 ? -0.5 : 0.5));
-    hi = x - <f64>k * LN2_HI;
-    lo = <f64>k * LN2_LO;
-  }
-  const r = hi - lo;
-  const t = r * r;
-  const c = r - t * (P1 + t * (P2 + t * (P3 + t * (P4 + t * P5))));
-  if (k == 0) return 1 - ((r * c) / (c - 2) - r);
-  const y = 1 - (lo - (r * c) / (2 - c) - hi);
-  if (k >= -1021 && k <= 1023) return y * pow2(k);
-  return scalbn(y, k);
-}
-
-/**
- * exp64 of two lanes at once, bit-identical per lane to exp64 (and so to src/math/exp.ts). Both fdlibm
- * branches are computed and selected: with q = r·c/(c − 2), the k = 0 result is 1 − (q − r) and the
- * k ≠ 0 one 1 − ((lo + q) − hi), because r·c/(2 − c) = −q exactly. Lanes needing a rare path (NaN,
- * x > 709 or x < −708, where exp64 overflows, underflows or scales by scalbn) send both lanes to exp64.
- */
-function exp64x2(x: v128): v128 {
-  const rare = v128.any_true(
-    v128.or(v128.or(f64x2.ne(x, x), f64x2.gt(x, f64x2.splat(709.0))), f64x2.lt(x, f64x2.splat(-708.0))),
-  );
-  if (rare) {
-    return f64x2.replace_lane(
-      f64x2.splat(exp64(f64x2.extract_lane(x, 0))),
-      1,
-      exp64(f64x2.extract_lane(x, 1)),
-    );
-  }
-  const ax = f64x2.abs(x);
-  const neg = f64x2.lt(x, f64x2.splat(0));
-  const kBig = f64x2.trunc(
-    f64x2.add(f64x2.mul(f64x2.splat(INV_LN2), x), v128.bitselect(f64x2.splat(-0.5), f64x2.splat(0.5), neg)),
-  );
-  const kMid = v128.bitselect(f64x2.splat(-1), f64x2.splat(1), neg);
-  const reduce = f64x2.gt(ax, f64x2.splat(0.34657359027997264));
-  const k = v128.and(v128.bitselect(kMid, kBig, f64x2.lt(ax, f64x2.splat(1.0397207708399179))), reduce);
-  // For k = +0 these give hi = x and lo = +0 exactly, as the unreduced scalar path.
-  const hi = f64x2.sub(x, f64x2.mul(k, f64x2.splat(LN2_HI)));
-  const lo = f64x2.mul(k, f64x2.splat(LN2_LO));
-  const r = f64x2.sub(hi, lo);
-  const t = f64x2.mul(r, r);
-  let poly = f64x2.add(f64x2.splat(P4), f64x2.mul(t, f64x2.splat(P5)));
-  poly = f64x2.add(f64x2.splat(P3), f64x2.mul(t, poly));
-  poly = f64x2.add(f64x2.splat(P2), f64x2.mul(t, poly));
-  poly = f64x2.add(f64x2.splat(P1), f64x2.mul(t, poly));
-  const c = f64x2.sub(r, f64x2.mul(t, poly));
-  const q = f64x2.div(f64x2.mul(r, c), f64x2.sub(c, f64x2.splat(2)));
-  const one = f64x2.splat(1);
-  const y0 = f64x2.sub(one, f64x2.sub(q, r));
-  const y1 = f64x2.sub(one, f64x2.sub(f64x2.add(lo, q), hi));
-  const ki = i64x2.extend_low_i32x4_s(i32x4.trunc_sat_f64x2_s_zero(k));
-  const scale = i64x2.shl(i64x2.add(ki, i64x2.splat(1023)), 52);
-  const kZero = f64x2.eq(k, f64x2.splat(0));
-  const y = v128.bitselect(y0, f64x2.mul(y1, scale), kZero);
-  return v128.bitselect(f64x2.add(one, x), y, f64x2.lt(ax, f64x2.splat(3.725290298461914e-9)));
-}
-
-/**
- * Softmax job: rows of `n` float32 values at src → dst (may alias). With `scaled`, each value is first
- * f32(s·scale) (attention scores, R3); with `causal`, row r (query i = r % lq) sees keys j <= i only and
- * the rest get probability exactly 0. Per row (R4): f32 max with NaN propagation, e_j = exp(x_j − max)
- * in f64, the f64 sum in ascending j, y_j = f32(e_j / sum). Fields: 1 counter, 2 rows, 3 n, 4 src, 5 dst,
- * 6 flags (1 scaled, 2 causal), 7 scale (f32 bits), 8 lq, 9 rows per chunk, 10 workspace, 11 stride.
- */
-function softmaxJob(d: usize, tid: i32): void {
-  const counter = <usize>field(d, 1);
-  const rows = field(d, 2);
-  const n = field(d, 3);
-  const src = <usize>field(d, 4);
-  const dst = <usize>field(d, 5);
-  const flags = field(d, 6);
-  const scale = reinterpret<f32>(field(d, 7));
-  const lq = field(d, 8);
-  const chunk = field(d, 9);
-  const e = <usize>field(d, 10) + <usize>tid * <usize>field(d, 11);
-  const scaled = (flags & 1) != 0;
-  const causal = (flags & 2) != 0;
-  const chunks = (rows + chunk - 1) / chunk;
-  while (true) {
-    const idx = atomic.add<i32>(counter, 1);
-    if (idx >= chunks) break;
-    const r1 = min(rows, (idx + 1) * chunk);
-    for (let r = idx * chunk; r < r1; r++) {
-      const s = src + ((<usize>r * <usize>n) << 2);
-      const o = dst + ((<usize>r * <usize>n) << 2);
-      const visible = causal ? min(r % lq + 1, n) : n;
-      // Scores are rounded to f32 first; the row is rewritten in place only after it was read.
-      let max: f32 = -Infinity;
-      for (let j = 0; j < visible; j++) {
-        let v = load<f32>(s + (<usize>j << 2));
-        if (scaled) v = v * scale;
-        store<f64>(e + (<usize>j << 3), <f64>v);
-        if (v != v) {
-          max = v;
-          for (let t = j + 1; t < visible; t++) {
-            let w = load<f32>(s + (<usize>t << 2));
-            if (scaled) w = w * scale;
-            store<f64>(e + (<usize>t << 3), <f64>w);
-          }
-          break;
-        }
-        if (v > max) max = v;
-      }
-      const m = <f64>max;
-      let sum: f64 = 0;
-      const mv = f64x2.splat(m);
-      let j = 0;
-      // Two exps at a time; the sum still adds them one by one in ascending j.
-      for (; j + 2 <= visible; j += 2) {
-        const p = e + (<usize>j << 3);
-        const t = exp64x2(f64x2.sub(v128.load(p), mv));
-        v128.store(p, t);
-        sum += f64x2.extract_lane(t, 0);
-        sum += f64x2.extract_lane(t, 1);
-      }
-      for (; j < visible; j++) {
-        const t = exp64(load<f64>(e + (<usize>j << 3)) - m);
-        store<f64>(e + (<usize>j << 3), t);
-        sum += t;
-      }
-      const sv = f64x2.splat(sum);
-      j = 0;
-      for (; j + 2 <= visible; j += 2) {
-        const y = f32x4.demote_f64x2_zero(f64x2.div(v128.load(e + (<usize>j << 3)), sv));
-        v128.store64_lane(o + (<usize>j << 2), y, 0);
-      }
-      for (; j < visible; j++) store<f32>(o + (<usize>j << 2), <f32>(load<f64>(e + (<usize>j << 3)) / sum));
-      for (let j = visible; j < n; j++) store<f32>(o + (<usize>j << 2), 0);
-    }
-  }
-}
+const JOB_ATTENTION: i32 = 4;
+const JOB_ATTENTION_PACK: i32 = 5;
+const JOB_ACTIVATION: i32 = 6;
+const JOB_GELU: i32 = 7;
+const JOB_BINARY: i32 = 8;
 
 // ---- groupNorm / layerNorm (R5) ----
 
@@ -804,4 +637,20 @@ export function expArray(src: usize, dst: usize, n: i32): void {
   for (; i + 2 <= n; i += 2) v128.store(dst + (<usize>i << 3), exp64x2(v128.load(src + (<usize>i << 3))));
   for (; i < n; i++) store<f64>(dst + (<usize>i << 3), exp64(load<f64>(src + (<usize>i << 3))));
 }
+
+/** dst[i] = exp(src[i]) through the softmax-domain two-lane exp (exported so tests can sweep it). */
+export function expSoftmaxArray(src: usize, dst: usize, n: i32): void {
+  let i = 0;
+  for (; i + 2 <= n; i += 2) v128.store(dst + (<usize>i << 3), expSoftmax2(v128.load(src + (<usize>i << 3)), true));
+  for (; i < n; i++) store<f64>(dst + (<usize>i << 3), exp64(load<f64>(src + (<usize>i << 3))));
+}
+
+/** Writes the kernels' constant tables into the reserved first page; the JS side calls it once. */
+export function initKernelConstants(): usize {
+  initExpTable();
+  initErfTable();
+  // exp's table must end where erf's begins (512 bytes in).
+  return EXP_TABLE_BYTES <= 512 ? ERF_TABLE_END : 0;
+}
+
 export { widenF16 } from "./half";

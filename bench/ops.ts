@@ -1,5 +1,5 @@
 // Wasm backend vs the reference backend on Stable-Diffusion-like shapes of the other fast ops (linear,
-// attention, group/layer norm, softmax), 1 and 2 threads; median of a few runs after a warm-up.
+// attention, group/layer norm, softmax, activations), 1 and 2 threads; median of a few runs after a warm-up.
 // Usage: npm run bench ops
 import { performance } from "node:perf_hooks";
 import { getBackend, referenceBackend, setNumThreads, setPackedWeightBudget } from "../src/engine/index.js";
@@ -45,6 +45,8 @@ const vc = random([1, 8, 77, 40], 8);
 const g = random([1, 320, 32, 32], 9);
 const gw = random([320], 10);
 const s = random([8, 1024, 1024], 11);
+const a = random([1, 128, 32, 32], 12);
+const ff = random([2, 1024, 2560], 13);
 
 const cases: [string, number, (b: typeof wasm) => void][] = [
   ["linear [1024,320]x[320,320]", 2 * 1024 * 320 * 320, (b) => b.linear(x, w, bias)],
@@ -53,6 +55,9 @@ const cases: [string, number, (b: typeof wasm) => void][] = [
   ["groupNorm [1,320,32,32] 32 groups", 0, (b) => b.groupNorm(g, 32, gw, gw, 1e-5)],
   ["layerNorm [1,1024,320]", 0, (b) => b.layerNorm(x, bias, bias, 1e-5)],
   ["softmax [8,1024,1024]", 0, (b) => b.softmax(s)],
+  ["silu [1,128,32,32]", 0, (b) => b.silu(a)],
+  ["gelu [1,128,32,32]", 0, (b) => b.gelu(a)],
+  ["geglu [2,1024,2560]", 0, (b) => b.geglu(ff)],
 ];
 
 console.log("op                                     reference ms   wasm 1t ms   wasm 2t ms   speed-up 1t / 2t");

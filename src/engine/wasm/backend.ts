@@ -1,12 +1,47 @@
 import { Tensor } from "../../tensor/tensor.js";
 import type { AttentionOptions, Backend, Conv2dOptions, F32, TimestepEmbeddingOptions, Weight } from "../backend.js";
 import { referenceBackend } from "../reference/index.js";
+import { planBinary } from "./broadcast.js";
 import { type PackedWeightStats, PackedWeights, PLAIN_GEMM, runGemm } from "./gemm.js";
-import { A_PACKED, A_ROWS, B_COLS, B_IM2COL, B_PACKED, B_ROWS, CTRL_COUNTER, JOB_NORM, JOB_SOFTMAX } from "./layout.js";
+import {
+  A_PACKED,
+  A_ROWS,
+  ACT_QUICK_GELU,
+  ACT_SILU,
+  B_COLS,
+  B_IM2COL,
+  B_PACKED,
+  B_ROWS,
+  CTRL_COUNTER,
+  JOB_ACTIVATION,
+  JOB_ATTENTION,
+  JOB_ATTENTION_PACK,
+  JOB_BINARY,
+  JOB_GELU,
+  JOB_NORM,
+  JOB_SOFTMAX,
+} from "./layout.js";
 import { WasmRuntime } from "./runtime.js";
 
 /** Largest attention score buffer (floats) held at once; heads beyond it are processed in groups. */
 const SCORE_FLOATS = 16 * 1024 * 1024;
+/** Score floats of one fused-attention row block: with its scratch it stays in a core's L2 cache. */
+const BLOCK_SCORE_FLOATS = 16384;
+/** Activations of fewer elements stay on the fallback: a wasm job would cost more than it saves. */
+const ACTIVATION_MIN_SIZE = 256;
+/** Binary ops with fewer outputs stay on the fallback (copying into wasm costs more than the op). */
+const BINARY_MIN_SIZE = 4096;
+/** Outputs per claimed chunk of a binary job. */
+const BINARY_CHUNK = 16384;
+/**
+ * Binary ops below this many outputs run on the calling thread alone: waking the workers (tens of
+ * microseconds) costs more than the memory-bound loop they would share.
+ */
+const BINARY_THREADED_MIN = 1 << 20;
+/** Binary op codes of the wasm job, in the order add, sub, mul, div. */
+const BINARY_OPS = ["add", "sub", "mul", "div"] as const;
+/** Fewest elements per claimed chunk of an activation job (a chunk is a few microseconds of work). */
+const ACTIVATION_MIN_CHUNK = 2048;
 
 function fmt(shape: readonly number[]): string {
   return `[${shape.join(", ")}]`;
@@ -41,11 +76,13 @@ function touchPages(array: Float32Array): void {
 }
 
 /**
- * The fast backend: conv2d, linear, matmul and attention (q·kᵀ and p·v) run as WebAssembly SIMD GEMMs
- * over a thread pool; softmax, groupNorm and layerNorm run as threaded wasm loops. Every result is
- * bit-identical to the reference backend (docs/NUMERICS.md R2–R5) for every thread count. Other ops and
- * degenerate shapes delegate to `fallback` (the reference backend). Weights are packed on first use and
- * cached per weight tensor object.
+ * The fast backend: conv2d, linear and matmul run as WebAssembly SIMD GEMMs over a thread pool;
+ * unmasked attention as one fused job (scores, softmax and p·v per block of query rows), causal attention
+ * as two GEMMs around the softmax; softmax, groupNorm, layerNorm, silu/quickGelu/gelu/geglu and the
+ * broadcasting add/sub/mul/div run as threaded wasm loops. Every result is bit-identical to the reference
+ * backend (docs/NUMERICS.md R2–R7) for every thread count. Other ops, small inputs and degenerate shapes
+ * delegate to `fallback` (the reference backend). Weights are packed where used and kept
+ * between ops up to the packed-weight budget (docs/ARCHITECTURE.md, memory plan).
  */
 export class WasmBackend implements Backend {
   readonly name = "wasm";
@@ -403,7 +440,8 @@ export class WasmBackend implements Backend {
 
   /** Softmax (R4) of `rows` rows of `n` in place, optionally of f32(s·scale) with a causal mask (R3). */
   private softmaxRows(buf: number, rows: number, n: number, scale: number | null, causal: boolean, lq: number): void {
-    const chunk = Math.max(1, Math.min(64, Math.ceil(rows / (8 * this.rt.threads))));
+    // Whole groups of four rows per chunk: the kernel runs four rows at a time.
+    const chunk = 4 * Math.max(1, Math.min(16, Math.ceil(rows / (32 * this.rt.threads))));
     const scaleBits = new Int32Array(new Float32Array([scale ?? 1]).buffer)[0];
     this.rt.job((desc, ws, wsStride) => {
       desc[0] = JOB_SOFTMAX;
@@ -418,7 +456,7 @@ export class WasmBackend implements Backend {
       desc[9] = chunk;
       desc[10] = ws;
       desc[11] = wsStride;
-    }, n * 8);
+    }, n * 32);
   }
 
   attention(q: F32, k: F32, v: F32, options: AttentionOptions = {}): F32 {
@@ -457,15 +495,16 @@ export class WasmBackend implements Backend {
     const scale = Math.fround(options.scale === undefined ? 1 / Math.sqrt(d) : options.scale);
     const causal = options.causal === true;
     const heap = this.begin();
-    // Heads are processed in groups so the score matrix stays bounded (64 MiB) for long sequences.
+    if (!causal) return this.fusedAttention(q, k, v, scale);
+    // Causal: heads are processed in groups so the score matrix stays bounded (64 MiB) for long sequences.
     const group = Math.max(1, Math.min(bh, Math.floor(SCORE_FLOATS / (lq * lk))));
-    const qp = heap.alloc(q.size * 4);
-    const kp = heap.alloc(k.size * 4);
-    const vp = heap.alloc(v.size * 4);
-    const sp = heap.alloc(group * lq * lk * 4);
-    const outLen = bh * lq * dv;
-    const op = heap.alloc(outLen * 4);
-    try {
+    return heap.scratch((alloc) => {
+      const qp = alloc(q.size * 4);
+      const kp = alloc(k.size * 4);
+      const vp = alloc(v.size * 4);
+      const sp = alloc(group * lq * lk * 4);
+      const outLen = bh * lq * dv;
+      const op = alloc(outLen * 4);
       heap.f32(qp, q.size).set(q.data);
       heap.f32(kp, k.size).set(k.data);
       heap.f32(vp, v.size).set(v.data);
@@ -520,41 +559,185 @@ export class WasmBackend implements Backend {
         );
       }
       return Tensor.from(heap.f32(op, outLen).slice(), [b, h, lq, dv]);
-    } finally {
-      heap.free(op);
-      heap.free(sp);
-      heap.free(vp);
-      heap.free(kp);
-      heap.free(qp);
-    }
+    });
+  }
+
+  /**
+   * Unmasked attention as one fused wasm job over blocks of query rows (assembly/attention.ts): keys and
+   * values are first packed into GEMM panels per head, then each block's scores, softmax and p·v stay in
+   * its thread's cache. Same R3 arithmetic as the three-pass path.
+   */
+  private fusedAttention(q: F32, k: F32, v: F32, scale: number): F32 {
+    const [b, h, lq, d] = q.shape;
+    const lk = k.shape[2];
+    const dv = v.shape[3];
+    const bh = b * h;
+    const heap = this.rt.heap;
+    const kPanels = Math.ceil(lk / 8);
+    const vPanels = Math.ceil(dv / 8);
+    const lkp = kPanels * 8;
+    const threads = this.rt.threads;
+    let block = 4 * Math.max(1, Math.min(16, Math.floor(BLOCK_SCORE_FLOATS / (4 * lkp))));
+    // Enough blocks for the threads to balance.
+    while (block > 4 && bh * Math.ceil(lq / block) < 4 * threads) block -= 4;
+    const wsStride = Math.ceil((block * d * 4) / 16) * 16 + block * lkp * 4 + lkp * 32 + 128;
+    const outLen = bh * lq * dv;
+    return heap.scratch((alloc) => {
+      const qp = alloc(q.size * 4);
+      const kp = alloc(k.size * 4);
+      const vp = alloc(v.size * 4);
+      const kPacked = alloc(bh * kPanels * 8 * d * 4);
+      const vPacked = alloc(bh * vPanels * 8 * lk * 4);
+      const op = alloc(outLen * 4);
+      heap.f32(qp, q.size).set(q.data);
+      heap.f32(kp, k.size).set(k.data);
+      heap.f32(vp, v.size).set(v.data);
+      this.rt.job((desc) => {
+        desc[0] = JOB_ATTENTION_PACK;
+        desc[1] = CTRL_COUNTER * 4;
+        desc[2] = bh;
+        desc[3] = lk;
+        desc[4] = d;
+        desc[5] = dv;
+        desc[6] = kp;
+        desc[7] = vp;
+        desc[8] = kPacked;
+        desc[9] = vPacked;
+      }, 0);
+      const scaleBits = new Int32Array(new Float32Array([scale]).buffer)[0];
+      this.rt.job((desc, ws, stride) => {
+        desc[0] = JOB_ATTENTION;
+        desc[1] = CTRL_COUNTER * 4;
+        desc[2] = bh;
+        desc[3] = lq;
+        desc[4] = lk;
+        desc[5] = d;
+        desc[6] = dv;
+        desc[7] = qp;
+        desc[8] = kPacked;
+        desc[9] = vPacked;
+        desc[10] = op;
+        desc[11] = scaleBits;
+        desc[12] = block;
+        desc[13] = ws;
+        desc[14] = stride;
+      }, wsStride);
+      return Tensor.from(heap.f32(op, outLen).slice(), [b, h, lq, dv]);
+    });
   }
 
   silu(x: F32): F32 {
-    return this.fallback.silu(x);
+    checkF32(x, "silu input");
+    return x.size < ACTIVATION_MIN_SIZE ? this.fallback.silu(x) : this.activation(x, ACT_SILU);
   }
   gelu(x: F32): F32 {
-    return this.fallback.gelu(x);
+    checkF32(x, "gelu input");
+    if (x.size < ACTIVATION_MIN_SIZE) return this.fallback.gelu(x);
+    return this.geluJob(x, x.size, 0, x.shape);
   }
   geluTanh(x: F32): F32 {
     return this.fallback.geluTanh(x);
   }
   quickGelu(x: F32): F32 {
-    return this.fallback.quickGelu(x);
+    checkF32(x, "quickGelu input");
+    return x.size < ACTIVATION_MIN_SIZE ? this.fallback.quickGelu(x) : this.activation(x, ACT_QUICK_GELU);
+  }
+
+  /** An R6 activation (ACT_*) as a threaded wasm job (assembly/activation.ts). */
+  private activation(x: F32, op: number): F32 {
+    const heap = this.begin();
+    const buf = heap.alloc(x.size * 4);
+    try {
+      heap.f32(buf, x.size).set(x.data);
+      const chunk = 4 * Math.ceil(Math.max(ACTIVATION_MIN_CHUNK, x.size / (8 * this.rt.threads)) / 4);
+      this.rt.job((desc) => {
+        desc[0] = JOB_ACTIVATION;
+        desc[1] = CTRL_COUNTER * 4;
+        desc[2] = x.size;
+        desc[3] = buf;
+        desc[4] = buf;
+        desc[5] = op;
+        desc[6] = chunk;
+      }, 0);
+      return Tensor.from(heap.f32(buf, x.size).slice(), x.shape);
+    } finally {
+      heap.free(buf);
+    }
   }
   geglu(x: F32): F32 {
-    return this.fallback.geglu(x);
+    checkF32(x, "geglu input");
+    const last = x.ndim === 0 ? 0 : x.shape[x.ndim - 1];
+    // Odd or empty last dimensions: the fallback reports or handles them.
+    if (x.size < ACTIVATION_MIN_SIZE || last % 2 !== 0) return this.fallback.geglu(x);
+    const half = last / 2;
+    return this.geluJob(x, x.size / last, half, [...x.shape.slice(0, -1), half]);
+  }
+
+  /** gelu (half = 0, `count` elements) or geglu (`count` rows of 2·half) as a threaded wasm job (assembly/erf.ts). */
+  private geluJob(x: F32, count: number, half: number, shape: number[]): F32 {
+    const heap = this.begin();
+    const outLen = half === 0 ? x.size : count * half;
+    return heap.scratch((alloc) => {
+      const src = alloc(x.size * 4);
+      const dst = alloc(outLen * 4);
+      heap.f32(src, x.size).set(x.data);
+      const perItem = half === 0 ? 1 : 2 * half;
+      const chunk = Math.max(1, Math.ceil(Math.max(ACTIVATION_MIN_CHUNK / perItem, count / (8 * this.rt.threads))));
+      this.rt.job((desc) => {
+        desc[0] = JOB_GELU;
+        desc[1] = CTRL_COUNTER * 4;
+        desc[2] = count;
+        desc[3] = src;
+        desc[4] = dst;
+        desc[5] = half;
+        desc[6] = chunk;
+      }, 0);
+      return Tensor.from(heap.f32(dst, outLen).slice(), shape);
+    });
   }
   add(a: F32, b: F32): F32 {
-    return this.fallback.add(a, b);
+    return this.binary(0, a, b);
   }
   sub(a: F32, b: F32): F32 {
-    return this.fallback.sub(a, b);
+    return this.binary(1, a, b);
   }
   mul(a: F32, b: F32): F32 {
-    return this.fallback.mul(a, b);
+    return this.binary(2, a, b);
   }
   div(a: F32, b: F32): F32 {
-    return this.fallback.div(a, b);
+    return this.binary(3, a, b);
+  }
+
+  /** An R7 binary op as a threaded wasm job when its broadcast has at most two levels (see planBinary). */
+  private binary(op: number, a: F32, b: F32): F32 {
+    const name = BINARY_OPS[op];
+    const plan = a.dtype === "float32" && b.dtype === "float32" ? planBinary(a.shape, b.shape) : null;
+    if (plan === null || plan.total < BINARY_MIN_SIZE) return this.fallback[name](a, b);
+    const heap = this.begin();
+    if (plan.total < BINARY_THREADED_MIN) this.rt.setThreads(1);
+    return heap.scratch((alloc) => {
+      const ap = alloc(a.size * 4);
+      const bp = alloc(b.size * 4);
+      const out = alloc(plan.total * 4);
+      heap.f32(ap, a.size).set(a.data);
+      heap.f32(bp, b.size).set(b.data);
+      this.rt.job((desc) => {
+        desc[0] = JOB_BINARY;
+        desc[1] = CTRL_COUNTER * 4;
+        desc[2] = plan.total;
+        desc[3] = plan.inner;
+        desc[4] = ap;
+        desc[5] = plan.aRow;
+        desc[6] = plan.aInner;
+        desc[7] = bp;
+        desc[8] = plan.bRow;
+        desc[9] = plan.bInner;
+        desc[10] = out;
+        desc[11] = op;
+        desc[12] = BINARY_CHUNK;
+      }, 0);
+      return Tensor.from(heap.f32(out, plan.total).slice(), plan.shape);
+    });
   }
   affine(x: F32, scale: number, offset: number): F32 {
     return this.fallback.affine(x, scale, offset);

@@ -32,10 +32,20 @@ export const CTRL_WORDS = CTRL_READY + MAX_WORKERS + 1;
 export const DESC_ADDR = 2048;
 /** Int32 words of a job descriptor. */
 export const DESC_WORDS = 32;
+/** Byte address of the kernels' constant tables (assembly/exp.ts), written once by initKernelConstants. */
+export const KERNEL_CONSTANTS = 4096;
 
 export const JOB_GEMM = 1;
 export const JOB_SOFTMAX = 2;
 export const JOB_NORM = 3;
+export const JOB_ATTENTION = 4;
+export const JOB_ATTENTION_PACK = 5;
+export const JOB_ACTIVATION = 6;
+/** Activation codes of JOB_ACTIVATION (assembly/activation.ts). */
+export const ACT_SILU = 1;
+export const ACT_QUICK_GELU = 2;
+export const JOB_GELU = 7;
+export const JOB_BINARY = 8;
 
 // GEMM descriptor fields (Int32 indexes from DESC_ADDR).
 export const D = {

@@ -1,6 +1,15 @@
 import { WasmHeap } from "./heap.js";
 import { kernelsShared, kernelsUnshared, MAX_PAGES } from "./kernels.generated.js";
-import { CTRL_COUNTER, CTRL_WORDS, D, DESC_ADDR, DESC_WORDS, JOB_GEMM } from "./layout.js";
+import {
+  CTRL_COUNTER,
+  CTRL_WORDS,
+  D,
+  DESC_ADDR,
+  DESC_WORDS,
+  JOB_GEMM,
+  KERNEL_CONSTANTS,
+  RESERVED_BYTES,
+} from "./layout.js";
 import { type PoolHost, ThreadPool } from "./pool.js";
 import { webPoolHost } from "./pool-web.js";
 
@@ -11,6 +20,8 @@ export interface KernelExports {
   expArray(src: number, dst: number, n: number): void;
   /** float32 values from binary16 bits; `src` may be the upper half of `dst` (widening runs forward). */
   widenF16(src: number, dst: number, n: number): void;
+  expSoftmaxArray(src: number, dst: number, n: number): void;
+  initKernelConstants(): number;
   padPlanes(
     src: number,
     dst: number,
@@ -82,6 +93,15 @@ export class WasmRuntime {
     const module = new WebAssembly.Module(decodeBase64(shared ? kernelsShared : kernelsUnshared) as BufferSource);
     const instance = new WebAssembly.Instance(module, { env: { memory } });
     this.kernels = instance.exports as unknown as KernelExports;
+    // Once, before any worker exists: the workers share (or, unshared, never use) this memory.
+    const constantBytes = this.kernels.initKernelConstants();
+    if (
+      constantBytes === 0 ||
+      KERNEL_CONSTANTS < DESC_ADDR + DESC_WORDS * 4 ||
+      KERNEL_CONSTANTS + constantBytes > RESERVED_BYTES
+    ) {
+      throw new Error("wasm kernels: the constant tables do not fit the reserved page");
+    }
     this.heap = new WasmHeap(memory, MAX_PAGES);
     this.pool = shared ? new ThreadPool(host, module, memory) : null;
     this.singleThreadReason = reason;
