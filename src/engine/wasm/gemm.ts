@@ -174,9 +174,10 @@ export class PackedWeights {
   private op = 0;
   private liveBytes = 0;
   /**
-   * Measured on this project's benches, packing per use costs 0–8% (ddpm-cifar10-32 UNet, 1–2 threads) and
-   * nothing measurable on SD 1.5 at 512x512, while keeping every weight packed doubles a float32 model's
-   * memory (and took SD 1.5's peak RSS from 3.7 to 7.2 GiB). So by default nothing is kept between ops.
+   * Measured (bench/unet.ts, bench/sd-unet.ts), packing per use costs 2% (1 thread) to 12% (2 threads) of a
+   * ddpm-cifar10-32 UNet forward and ~1 s of a 20–40 s SD 1.5 UNet step at 512x512, while keeping every
+   * weight packed doubles a float32 model's memory (peak RSS 2.0x -> 3.0x the weights; SD 1.5 pipeline 3.8 ->
+   * 7.2 GiB). So by default nothing is kept between ops.
    */
   private budgetBytes = 0;
   private readonly counts = { hits: 0, packs: 0, evictions: 0 };
