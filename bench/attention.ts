@@ -2,34 +2,10 @@
 // backend, whole and by stage: the q·kᵀ GEMM (K = 40), the scaled softmax of one head's 4096x4096
 // scores, and the p·v GEMM (N = 40). 1 and 2 threads, median of a few runs after a warm-up.
 // Usage: npm run bench attention   (REPRODIFF_BENCH_RUNS, default 3)
-import { performance } from "node:perf_hooks";
 import { getBackend, setNumThreads } from "../src/engine/index.js";
-import { Tensor } from "../src/tensor/tensor.js";
+import { medianMs, seededTensor } from "./shared/timing.js";
 
 const runs = Number(process.env.REPRODIFF_BENCH_RUNS ?? 3);
-
-function random(shape: number[], seed: number, scale: number): Tensor<"float32"> {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = (s / 2 ** 32 - 0.5) * scale;
-  }
-  return Tensor.from(out, shape);
-}
-
-function median(fn: () => void): number {
-  fn();
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    fn();
-    times.push(performance.now() - t0);
-  }
-  times.sort((a, b) => a - b);
-  return times[times.length >> 1];
-}
 
 const wasm = getBackend();
 if (wasm.name !== "wasm") throw new Error(`bench: the wasm backend is not active here (active: ${wasm.name})`);
@@ -37,14 +13,14 @@ if (wasm.name !== "wasm") throw new Error(`bench: the wasm backend is not active
 const L = 4096;
 const D = 40;
 // Activations of SD's attention are O(1) after the norms; scale 4 gives softmax rows a realistic spread.
-const q = random([2, 8, L, D], 1, 4);
-const k = random([2, 8, L, D], 2, 4);
-const v = random([2, 8, L, D], 3, 2);
-const q1 = random([1, L, D], 4, 4);
-const kt1 = random([1, D, L], 5, 4);
-const s1 = random([1, L, L], 6, 20);
+const q = seededTensor([2, 8, L, D], 1, 4);
+const k = seededTensor([2, 8, L, D], 2, 4);
+const v = seededTensor([2, 8, L, D], 3, 2);
+const q1 = seededTensor([1, L, D], 4, 4);
+const kt1 = seededTensor([1, D, L], 5, 4);
+const s1 = seededTensor([1, L, L], 6, 20);
 const p1 = wasm.softmax(s1);
-const v1 = random([1, L, D], 7, 2);
+const v1 = seededTensor([1, L, D], 7, 2);
 
 const cases: [string, () => void][] = [
   ["attention [2,8,4096,40] (16 heads)", () => wasm.attention(q, k, v)],
@@ -56,8 +32,8 @@ console.log("| case | 1 thread ms | 2 threads ms |");
 console.log("|---|---|---|");
 for (const [name, run] of cases) {
   setNumThreads(1);
-  const one = median(run);
+  const one = medianMs(run, runs);
   setNumThreads(2);
-  const two = median(run);
+  const two = medianMs(run, runs);
   console.log(`| ${name} | ${one.toFixed(1)} | ${two.toFixed(1)} |`);
 }
