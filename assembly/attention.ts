@@ -4,57 +4,14 @@
 //
 // The arithmetic is exactly R3's: every score is one R2 accumulator over d (an f32x4 lane of a 4x8 tile,
 // f32(a·b) then f32(acc + term), ascending k from +0), scaled as f32(s·scale), softmaxed per row by
-// softmax4 (R4), and every output is one R2 accumulator over all Lk keys in ascending order. The tile
-// kernel is this file's own (the attention operands are packed here, in the 4x8 panel layout), so it does
-// not depend on the tuning of the general GEMM in index.ts.
+// softmax4 (R4), and every output is one R2 accumulator over all Lk keys in ascending order. The operands
+// are packed here in the 4x8 panel layout and multiplied by the general GEMM's micro-kernel.
 
+import { kernel } from "./microkernel";
 import { softmax4 } from "./softmax";
 
 function word(d: usize, i: i32): i32 {
   return load<i32>(d + ((<usize>i) << 2));
-}
-
-/**
- * C[4x8] = A-panel [kc][4] · B-panel [kc][8] from +0 over kc ascending steps; C rows are ldc bytes apart.
- */
-function tile4x8(a: usize, b: usize, kc: i32, c: usize, ldc: usize): void {
-  let x00 = f32x4.splat(0);
-  let x01 = f32x4.splat(0);
-  let x10 = f32x4.splat(0);
-  let x11 = f32x4.splat(0);
-  let x20 = f32x4.splat(0);
-  let x21 = f32x4.splat(0);
-  let x30 = f32x4.splat(0);
-  let x31 = f32x4.splat(0);
-  for (let k = 0; k < kc; k++) {
-    const b0 = v128.load(b);
-    const b1 = v128.load(b, 16);
-    let av = v128.load32_splat(a);
-    x00 = f32x4.add(x00, f32x4.mul(av, b0));
-    x01 = f32x4.add(x01, f32x4.mul(av, b1));
-    av = v128.load32_splat(a, 4);
-    x10 = f32x4.add(x10, f32x4.mul(av, b0));
-    x11 = f32x4.add(x11, f32x4.mul(av, b1));
-    av = v128.load32_splat(a, 8);
-    x20 = f32x4.add(x20, f32x4.mul(av, b0));
-    x21 = f32x4.add(x21, f32x4.mul(av, b1));
-    av = v128.load32_splat(a, 12);
-    x30 = f32x4.add(x30, f32x4.mul(av, b0));
-    x31 = f32x4.add(x31, f32x4.mul(av, b1));
-    a += 16;
-    b += 32;
-  }
-  const c1 = c + ldc;
-  const c2 = c1 + ldc;
-  const c3 = c2 + ldc;
-  v128.store(c, x00);
-  v128.store(c, x01, 16);
-  v128.store(c1, x10);
-  v128.store(c1, x11, 16);
-  v128.store(c2, x20);
-  v128.store(c2, x21, 16);
-  v128.store(c3, x30);
-  v128.store(c3, x31, 16);
 }
 
 /** B panels [ceil(n/8)][kc][8] with B[k][c] = src[c·ld + k] (keys: c a key, k a feature); zeros past n. */
@@ -174,7 +131,7 @@ export function attentionJob(desc: usize, tid: i32): void {
       const bp = kh + ((<usize>jp * <usize>d) << 5);
       const cp = sBuf + ((<usize>jp) << 5);
       for (let p = 0; p < panels; p++) {
-        tile4x8(qBuf + ((<usize>p * <usize>d) << 4), bp, d, cp + <usize>(p * 4) * rowBytes, rowBytes);
+        kernel(qBuf + ((<usize>p * <usize>d) << 4), 0, bp, 0, d, cp + <usize>(p * 4) * rowBytes, rowBytes, false, 0, 0);
       }
     }
     // Probabilities, each group of four rows in place as one A panel [lk][4].
@@ -194,10 +151,10 @@ export function attentionJob(desc: usize, tid: i32): void {
         const ap = sBuf + <usize>(p * 4) * rowBytes;
         const n = min(4, lq - i);
         if (n == 4 && cols == 8) {
-          tile4x8(ap, bp, lk, cp, outBytes);
+          kernel(ap, 0, bp, 0, lk, cp, outBytes, false, 0, 0);
           continue;
         }
-        tile4x8(ap, bp, lk, edge, 32);
+        kernel(ap, 0, bp, 0, lk, edge, 32, false, 0, 0);
         for (let r = 0; r < n; r++) {
           for (let c = 0; c < cols; c++) {
             store<f32>(cp + <usize>r * outBytes + ((<usize>c) << 2), load<f32>(edge + ((<usize>(r * 8 + c)) << 2)));
