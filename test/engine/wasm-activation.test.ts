@@ -1,21 +1,11 @@
-import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { F32 } from "../../src/engine/backend.js";
 import { referenceBackend as ref, setNumThreads } from "../../src/engine/index.js";
 import { Tensor } from "../../src/tensor/tensor.js";
-import { assertSameBits, randomTensor, wasmBackend } from "./wasm-helpers.js";
+import { assertSameBits, assertSameValues, randomTensor, wasmBackend } from "./wasm-helpers.js";
 
 const wasm = wasmBackend();
 const THREADS = [1, 2, 3];
-
-function assertSameValues(actual: F32, expected: F32, what: string): void {
-  assert.deepEqual(actual.shape, expected.shape, `${what}: shape`);
-  for (let i = 0; i < actual.size; i++) {
-    const a = actual.data[i];
-    const b = expected.data[i];
-    if (!(Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b)))) assert.fail(`${what} at ${i}: ${a} vs ${b}`);
-  }
-}
 
 // Arguments around exp's branch points (|x| = ln2/2, 1.5·ln2, 2^−28, the ±708/709 limits of the two-lane
 // path, overflow and underflow), specials, and the largest floats, padded to an odd length.

@@ -1,23 +1,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { F32 } from "../../src/engine/backend.js";
 import { referenceBackend as ref, setNumThreads } from "../../src/engine/index.js";
 import { planBinary } from "../../src/engine/wasm/broadcast.js";
 import { Tensor } from "../../src/tensor/tensor.js";
-import { randomTensor, wasmBackend } from "./wasm-helpers.js";
+import { assertSameValues, randomTensor, wasmBackend } from "./wasm-helpers.js";
 
 const wasm = wasmBackend();
 const THREADS = [1, 2, 3];
 const OPS = ["add", "sub", "mul", "div"] as const;
-
-function assertSameValues(actual: F32, expected: F32, what: string): void {
-  assert.deepEqual(actual.shape, expected.shape, `${what}: shape`);
-  for (let i = 0; i < actual.size; i++) {
-    const a = actual.data[i];
-    const b = expected.data[i];
-    if (!(Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b)))) assert.fail(`${what} at ${i}: ${a} vs ${b}`);
-  }
-}
 
 test("planBinary merges broadcast dimensions into rows x inner, or gives up", () => {
   // Per-channel bias: rows are channels, the broadcast operand steps once per row.

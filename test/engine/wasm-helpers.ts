@@ -40,3 +40,13 @@ export function assertSameBits(actual: F32, expected: F32, what: string): void {
     if (ua[i] !== ub[i]) assert.fail(`${what}: first difference at ${i}: ${actual.data[i]} vs ${expected.data[i]}`);
   }
 }
+
+/** Asserts identical shapes and values, NaNs matching any NaN (payloads are not specified, R1), -0 ≠ +0. */
+export function assertSameValues(actual: F32, expected: F32, what: string): void {
+  assert.deepEqual(actual.shape, expected.shape, `${what}: shape`);
+  for (let i = 0; i < actual.size; i++) {
+    const a = actual.data[i];
+    const b = expected.data[i];
+    if (!(Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b)))) assert.fail(`${what} at ${i}: ${a} vs ${b}`);
+  }
+}
